@@ -1,0 +1,154 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { TerraformJson } from "./synth";
+
+const run = promisify(execFile);
+
+/**
+ * Where a filesystem mirror of hashicorp/aws may already sit on a machine without internet.
+ * `TF_PLUGIN_MIRROR` wins; with none found, Terraform installs from the registry as usual.
+ */
+const MIRROR_CANDIDATES = [
+  "/opt/tf-plugins",
+  join(homedir(), ".terraform.d", "plugins"),
+  "/usr/local/share/terraform/plugins",
+  "/usr/share/terraform/plugins",
+];
+
+export function findProviderMirror(): string | undefined {
+  const fromEnv = process.env.TF_PLUGIN_MIRROR;
+  if (fromEnv) return fromEnv;
+  return MIRROR_CANDIDATES.find((dir) => existsSync(join(dir, "registry.terraform.io", "hashicorp", "aws")));
+}
+
+/** Shared across test files and runs, so each `terraform init` links the provider instead of copying 700 MB. */
+const PLUGIN_CACHE_DIR =
+  process.env.TF_PLUGIN_CACHE_DIR ?? join(tmpdir(), "cdktf-efs-terraform-plugin-cache");
+
+function writeCliConfig(dir: string): string {
+  mkdirSync(PLUGIN_CACHE_DIR, { recursive: true });
+  const mirror = findProviderMirror();
+  const installation = mirror
+    ? `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+`
+    : "";
+  const path = join(dir, "harness.tfrc");
+  writeFileSync(path, `${installation}plugin_cache_dir = ${JSON.stringify(PLUGIN_CACHE_DIR)}\n`);
+  return path;
+}
+
+/** Credentials and flags that let the AWS provider plan with no network and no account. */
+const MOCK_PROVIDER = {
+  access_key: "mock-access-key",
+  secret_key: "mock-secret-key",
+  skip_credentials_validation: true,
+  skip_requesting_account_id: true,
+  skip_metadata_api_check: true,
+  skip_region_validation: true,
+};
+
+/**
+ * Override files, written only here and never by the shipped synth: mock credentials on every AWS
+ * provider (aliases included) and a local backend inside the test directory.
+ */
+function writeOverrides(stackDir: string): void {
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as TerraformJson;
+  const declared = stack.provider?.aws;
+  const providers = (Array.isArray(declared) ? declared : [declared ?? {}]).map((p: TerraformJson) =>
+    p.alias ? { alias: p.alias, ...MOCK_PROVIDER } : { ...MOCK_PROVIDER },
+  );
+  const override = {
+    provider: { aws: providers },
+    terraform: { backend: { local: { path: "harness.tfstate" } } },
+  };
+  writeFileSync(join(stackDir, "harness_override.tf.json"), JSON.stringify(override, null, 2));
+}
+
+async function terraform(stackDir: string, cliConfig: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run("terraform", args, {
+      cwd: stackDir,
+      maxBuffer: 256 * 1024 * 1024,
+      env: {
+        ...process.env,
+        TF_CLI_CONFIG_FILE: cliConfig,
+        TF_IN_AUTOMATION: "1",
+        TF_INPUT: "0",
+        CHECKPOINT_DISABLE: "1",
+        // The mock credentials must win over anything in the developer's environment.
+        AWS_PROFILE: "",
+        AWS_ACCESS_KEY_ID: MOCK_PROVIDER.access_key,
+        AWS_SECRET_ACCESS_KEY: MOCK_PROVIDER.secret_key,
+        AWS_SESSION_TOKEN: "",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
+    });
+    return stdout;
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `terraform ${args[0]} failed in ${stackDir}:\n${failure.stderr || failure.stdout || failure.message}`,
+    );
+  }
+}
+
+/** `terraform show -json` of a saved plan. */
+export type PlanJson = Record<string, any>;
+
+export interface PlanResult {
+  readonly stackDir: string;
+  readonly plan: PlanJson;
+}
+
+/** Runs `terraform init` and `validate` in a synthesized stack directory. */
+export async function validateStack(stackDir: string): Promise<void> {
+  writeOverrides(stackDir);
+  const cliConfig = writeCliConfig(stackDir);
+  await terraform(stackDir, cliConfig, ["init", "-input=false", "-no-color", "-backend=true"]);
+  await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
+}
+
+/**
+ * `init`, `validate` and `plan -refresh=false` of a synthesized stack directory, with no AWS call,
+ * returning the plan as JSON.
+ */
+export async function planStack(stackDir: string, extraPlanArgs: string[] = []): Promise<PlanResult> {
+  await validateStack(stackDir);
+  const cliConfig = join(stackDir, "harness.tfrc");
+  await terraform(stackDir, cliConfig, [
+    "plan",
+    "-refresh=false",
+    "-input=false",
+    "-no-color",
+    "-lock=false",
+    "-out=harness.tfplan",
+    ...extraPlanArgs,
+  ]);
+  const shown = await terraform(stackDir, cliConfig, ["show", "-json", "harness.tfplan"]);
+  return { stackDir, plan: JSON.parse(shown) };
+}
+
+/** Planned `after` values of every resource of `type` being created or updated. */
+export function plannedResources(
+  plan: PlanJson,
+  type: string,
+): { address: string; after: any; actions: string[] }[] {
+  return (plan.resource_changes ?? [])
+    .filter((change: any) => change.type === type)
+    .map((change: any) => ({
+      address: change.address,
+      after: change.change.after,
+      actions: change.change.actions,
+    }));
+}

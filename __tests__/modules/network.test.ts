@@ -1,0 +1,171 @@
+import { Network } from "../../modules/network";
+import { configsOf, onlyResource, parsePolicy, synth, testStack } from "../helpers/synth";
+
+const AZS = ["eu-west-1a", "eu-west-1b"];
+
+function networkJson(props: Partial<ConstructorParameters<typeof Network>[2]> = {}) {
+  const stack = testStack();
+  const network = new Network(stack, "network", { availabilityZones: AZS, ...props });
+  return { network, json: synth(stack) };
+}
+
+describe("Network", () => {
+  test("creates a VPC with DNS support and DNS hostnames on", () => {
+    // GIVEN / WHEN
+    const { json } = networkJson();
+    // THEN
+    expect(onlyResource(json, "aws_vpc")).toMatchObject({
+      cidr_block: "10.0.0.0/16",
+      enable_dns_support: true,
+      enable_dns_hostnames: true,
+    });
+  });
+
+  test("puts a public and a private subnet in each AZ, with computed CIDRs", () => {
+    const { json } = networkJson({ availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] });
+    const subnets = configsOf(json, "aws_subnet");
+    const byZone = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
+    const publicSubnets = subnets.filter((s) => s.map_public_ip_on_launch === true);
+    const privateSubnets = subnets.filter((s) => s.map_public_ip_on_launch === false);
+    expect(publicSubnets.map((s) => [s.availability_zone, s.cidr_block]).sort(byZone)).toEqual([
+      ["eu-west-1a", "10.0.0.0/24"],
+      ["eu-west-1b", "10.0.1.0/24"],
+      ["eu-west-1c", "10.0.2.0/24"],
+    ]);
+    expect(privateSubnets.map((s) => [s.availability_zone, s.cidr_block]).sort(byZone)).toEqual([
+      ["eu-west-1a", "10.0.128.0/24"],
+      ["eu-west-1b", "10.0.129.0/24"],
+      ["eu-west-1c", "10.0.130.0/24"],
+    ]);
+  });
+
+  test("routes only the public tier to the internet gateway", () => {
+    const { json } = networkJson();
+    const route = onlyResource(json, "aws_route");
+    expect(route.destination_cidr_block).toBe("0.0.0.0/0");
+    expect(route.gateway_id).toMatch(/aws_internet_gateway/);
+    const publicTable = route.route_table_id.match(/aws_route_table\.([^.]+)\.id/)[1];
+    const associations = configsOf(json, "aws_route_table_association");
+    const publicAssociations = associations.filter((a) => a.route_table_id.includes(publicTable));
+    expect(publicAssociations).toHaveLength(2);
+    for (const association of publicAssociations) expect(association.subnet_id).toMatch(/public-subnet/);
+  });
+
+  test("locks down the default security group", () => {
+    const { json } = networkJson();
+    expect(onlyResource(json, "aws_default_security_group")).toMatchObject({ ingress: [], egress: [] });
+  });
+
+  test("turns on flow logs with a retention period by default", () => {
+    const { json } = networkJson();
+    expect(onlyResource(json, "aws_flow_log")).toMatchObject({ traffic_type: "ALL" });
+    expect(onlyResource(json, "aws_cloudwatch_log_group").retention_in_days).toBe(90);
+    const trust = parsePolicy(onlyResource(json, "aws_iam_role").assume_role_policy);
+    expect(trust.Statement[0].Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
+    expect(trust.Statement[0].Condition.StringEquals["aws:SourceAccount"]).toContain("aws_vpc.");
+  });
+
+  test("flow logs can be switched off", () => {
+    const { json } = networkJson({ flowLogs: { enabled: false } });
+    expect(configsOf(json, "aws_flow_log")).toHaveLength(0);
+    expect(configsOf(json, "aws_cloudwatch_log_group")).toHaveLength(0);
+  });
+
+  test("uses given subnet CIDRs", () => {
+    const { json } = networkJson({
+      vpcCidr: "172.16.0.0/20",
+      publicSubnetCidrs: ["172.16.0.0/24", "172.16.1.0/24"],
+      privateSubnetCidrs: ["172.16.8.0/24", "172.16.9.0/24"],
+    });
+    expect(
+      configsOf(json, "aws_subnet")
+        .map((s) => s.cidr_block)
+        .sort(),
+    ).toEqual(["172.16.0.0/24", "172.16.1.0/24", "172.16.8.0/24", "172.16.9.0/24"]);
+  });
+
+  describe("validation", () => {
+    test.each([
+      [
+        { availabilityZones: ["eu-west-1a"] },
+        /availabilityZones: needs at least 2 AZs, got \["eu-west-1a"\]/,
+      ],
+      [
+        { availabilityZones: ["eu-west-1a", "eu-west-1a"] },
+        /availabilityZones: has duplicates \["eu-west-1a"\]/,
+      ],
+      [{ availabilityZones: ["eu-west-1a", "west"] }, /availabilityZones: "west" is not an AZ name/],
+      [{ vpcCidr: "10.0.0.0/33" }, /vpcCidr: "10.0.0.0\/33" is not an IPv4 CIDR block/],
+      [{ vpcCidr: "10.0.0.1/16" }, /vpcCidr: "10.0.0.1\/16" is not an IPv4 CIDR block/],
+      [{ vpcCidr: "10.0.0.0/8" }, /vpcCidr: "10.0.0.0\/8" has prefix \/8; AWS allows \/16 to \/28/],
+      [
+        { publicSubnetCidrs: ["10.1.0.0/24", "10.0.1.0/24"] },
+        /publicSubnetCidrs\[0\]: "10.1.0.0\/24" is outside the VPC CIDR "10.0.0.0\/16"/,
+      ],
+      [
+        { publicSubnetCidrs: ["10.0.0.0/24", "10.0.0.128/25"] },
+        /publicSubnetCidrs\[1\]: "10.0.0.128\/25" overlaps publicSubnetCidrs\[0\] "10.0.0.0\/24"/,
+      ],
+      [
+        { privateSubnetCidrs: ["10.0.0.0/24", "10.0.200.0/24"] },
+        /privateSubnetCidrs\[0\]: "10.0.0.0\/24" overlaps publicSubnetCidrs\[0\]/,
+      ],
+      [{ publicSubnetCidrs: ["10.0.0.0/24"] }, /publicSubnetCidrs: has 1 CIDRs for 2 AZs/],
+      [{ flowLogs: { retentionDays: 10 } }, /flowLogs.retentionDays: 10 is not a CloudWatch Logs retention/],
+    ])("rejects %j", (props, message) => {
+      expect(() => networkJson(props)).toThrow(message);
+    });
+
+    test("lists every problem at once", () => {
+      expect(() =>
+        networkJson({ availabilityZones: ["eu-west-1a"], flowLogs: { retentionDays: 2 } }),
+      ).toThrow(/availabilityZones: needs at least 2 AZs[\s\S]*flowLogs.retentionDays: 2/);
+    });
+  });
+
+  describe("fromExisting", () => {
+    const existing = {
+      vpcId: "vpc-123",
+      availabilityZones: AZS,
+      publicSubnets: [
+        { id: "subnet-a", availabilityZone: "eu-west-1a" },
+        { id: "subnet-b", availabilityZone: "eu-west-1b" },
+      ],
+      privateSubnets: [
+        { id: "subnet-c", availabilityZone: "eu-west-1a" },
+        { id: "subnet-d", availabilityZone: "eu-west-1b" },
+      ],
+    };
+
+    test("returns the given VPC and subnets", () => {
+      expect(Network.fromExisting(existing).privateSubnets.map((s) => s.id)).toEqual([
+        "subnet-c",
+        "subnet-d",
+      ]);
+    });
+
+    test("rejects two private subnets in one AZ", () => {
+      expect(() =>
+        Network.fromExisting({
+          ...existing,
+          privateSubnets: [
+            { id: "subnet-c", availabilityZone: "eu-west-1a" },
+            { id: "subnet-d", availabilityZone: "eu-west-1a" },
+          ],
+        }),
+      ).toThrow(/privateSubnets: needs one subnet per AZ, got AZs \["eu-west-1a","eu-west-1a"\]/);
+    });
+
+    test("rejects a subnet outside the listed AZs", () => {
+      expect(() =>
+        Network.fromExisting({
+          ...existing,
+          publicSubnets: [
+            { id: "subnet-a", availabilityZone: "eu-west-1a" },
+            { id: "subnet-b", availabilityZone: "eu-west-1c" },
+          ],
+        }),
+      ).toThrow(/publicSubnets: subnet AZ "eu-west-1c" is not in availabilityZones/);
+    });
+  });
+});

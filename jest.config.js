@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>"],
+  testMatch: ["**/__tests__/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  // @swc/jest strips types without the TypeScript compiler API; type-checking is `npm run lint`.
+  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }] },
+  // Offline terraform plans run a few seconds each; the two cores are shared with terraform itself.
+  testTimeout: 120000,
+  maxWorkers: 2,
+};

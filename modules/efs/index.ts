@@ -1,0 +1,412 @@
+import { Construct } from "constructs";
+import { Lazy } from "cdktf";
+import { EfsFileSystem, EfsFileSystemLifecyclePolicy } from "@cdktf/provider-aws/lib/efs-file-system";
+import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import { EfsFileSystemPolicy } from "@cdktf/provider-aws/lib/efs-file-system-policy";
+import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
+import { EfsBackupPolicy } from "@cdktf/provider-aws/lib/efs-backup-policy";
+import { EfsReplicationConfiguration } from "@cdktf/provider-aws/lib/efs-replication-configuration";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { SubnetRef } from "../network";
+import { validateFileSystemProps } from "./validate";
+import {
+  AccessPointOptions,
+  LifecycleOptions,
+  LifecycleTransition,
+  PerformanceMode,
+  ReplicationOptions,
+  ThroughputMode,
+} from "./types";
+
+export * from "./types";
+
+/** The NFS port; EFS mount targets listen on nothing else. */
+export const NFS_PORT = 2049;
+
+export interface SharedFileSystemProps {
+  /** The VPC of the mount targets and security groups. */
+  readonly vpcId: string;
+  /**
+   * Subnets for the mount targets, one per AZ. For a regional file system, at least 2 distinct AZs;
+   * for One Zone, exactly one subnet in `oneZoneAvailabilityZone`. Use private subnets (FSBP EFS.6).
+   */
+  readonly subnets: readonly SubnetRef[];
+  /**
+   * Name tag, and the prefix of every related resource's name.
+   * @default "shared-home"
+   */
+  readonly name?: string;
+  /**
+   * Performance mode. Changing it replaces the file system and so deletes its data.
+   * @default PerformanceMode.GENERAL_PURPOSE
+   */
+  readonly performanceMode?: PerformanceMode;
+  /**
+   * Throughput mode.
+   *
+   * DEVIATION: unlike the AWS API default (`bursting`), throughput is `elastic`: bursting file
+   * systems that run out of credits throttle to their baseline, which for a small home share is a
+   * few MiB/s. Elastic has no credits to exhaust and is billed per use.
+   * @default ThroughputMode.ELASTIC
+   */
+  readonly throughputMode?: ThroughputMode;
+  /**
+   * Throughput for a file system in provisioned mode, in MiB/s (1 to 3414, the upper limit varies by Region).
+   * @default - none; synth fails if the mode is provisioned and this is missing
+   */
+  readonly provisionedThroughputMibps?: number;
+  /**
+   * Storage-class transitions.
+   * @default - to Infrequent Access after 30 days, back to Standard on first access, no Archive
+   */
+  readonly lifecycle?: LifecycleOptions;
+  /**
+   * Creates a One Zone file system in this AZ instead of a regional one. Cheaper, but the data lives
+   * in one AZ only. Changing it replaces the file system.
+   * @default - regional (data stored across AZs)
+   */
+  readonly oneZoneAvailabilityZone?: string;
+  /**
+   * ARN of an existing customer-managed KMS key for encryption at rest.
+   * @default - the AWS-managed `aws/elasticfilesystem` key, unless `createKmsKey` is set
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Creates a customer-managed KMS key, with yearly rotation on, for encryption at rest.
+   * @default false
+   */
+  readonly createKmsKey?: boolean;
+  /**
+   * Sets `lifecycle.prevent_destroy`, so Terraform refuses any plan that would destroy the file
+   * system, including a replacement. Turn it off only for throwaway environments.
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+  /**
+   * Lets NFS clients without IAM authorization mount and write (still only over TLS, through a
+   * mount target).
+   *
+   * DEVIATION: without a file-system policy EFS allows anonymous access; we deny it by default.
+   * @default false
+   */
+  readonly allowAnonymousAccess?: boolean;
+  /**
+   * Access points by name.
+   * @default - none
+   */
+  readonly accessPoints?: Readonly<Record<string, AccessPointOptions>>;
+  /**
+   * Turns on the EFS automatic backup policy (daily AWS Backup to the default vault). Leave it off
+   * when an AWS Backup plan of your own selects this file system, or the data is backed up twice.
+   * @default false
+   */
+  readonly automaticBackups?: boolean;
+  /**
+   * Replicates the file system to another Region or AZ.
+   * @default - no replication
+   */
+  readonly replication?: ReplicationOptions;
+  /**
+   * Protects this file system from being overwritten when someone makes it a replication
+   * destination.
+   * @default true
+   */
+  readonly replicationOverwriteProtection?: boolean;
+  /**
+   * Tags on the file system and its related resources.
+   * @default - none beyond the provider's default tags
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** A mount target as a caller needs it: where it is and how to reach it. */
+export interface MountTargetRef {
+  readonly id: string;
+  readonly availabilityZone: string;
+  readonly subnetId: string;
+  readonly ipAddress: string;
+}
+
+/** An IAM role that can be granted file-system access. */
+export type GrantableRole = Pick<IamRole, "arn" | "id" | "node">;
+
+/** A security group that may be allowed to reach the mount targets on the NFS port. */
+export type NfsSource = Pick<SecurityGroup, "id" | "node">;
+
+interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal: unknown;
+  readonly Action: string | string[];
+  readonly Resource: string;
+  readonly Condition: Record<string, Record<string, string>>;
+}
+
+const READ_ACTIONS = ["elasticfilesystem:ClientMount"];
+const READ_WRITE_ACTIONS = [...READ_ACTIONS, "elasticfilesystem:ClientWrite"];
+const ROOT_ACTIONS = [...READ_WRITE_ACTIONS, "elasticfilesystem:ClientRootAccess"];
+const VIA_MOUNT_TARGET = { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } };
+
+/**
+ * An encrypted EFS file system with one mount target per AZ, the book's two security groups,
+ * a file-system policy that requires TLS and IAM, and optional access points, backup and replication.
+ *
+ * Grant access with `grantReadWrite(role)` / `grantRootAccess(role)` and open the NFS port with
+ * `allowNfsFrom(securityGroup)`; the module's own `clientSecurityGroup` is allowed already.
+ */
+export class SharedFileSystem extends Construct {
+  readonly fileSystem: EfsFileSystem;
+  readonly fileSystemId: string;
+  readonly fileSystemArn: string;
+  /** The regional DNS name; clients mount `<id>.efs.<region>.amazonaws.com`. */
+  readonly dnsName: string;
+  readonly performanceMode: PerformanceMode;
+  readonly throughputMode: ThroughputMode;
+  readonly isOneZone: boolean;
+  /** Attached to every mount target. Ingress only on TCP 2049 from allowed groups; no egress. */
+  readonly mountTargetSecurityGroup: SecurityGroup;
+  /** The book's "client" marker group: attach it to a machine to let it reach the mount targets. */
+  readonly clientSecurityGroup: SecurityGroup;
+  readonly mountTargets: readonly MountTargetRef[];
+  readonly accessPoints: Readonly<Record<string, EfsAccessPoint>>;
+  /** The KMS key this module created, when `createKmsKey` is set. */
+  readonly kmsKey?: KmsKey;
+  readonly replicationConfiguration?: EfsReplicationConfiguration;
+
+  private readonly namePrefix: string;
+  private readonly grantStatements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: SharedFileSystemProps) {
+    super(scope, id);
+    validateFileSystemProps(this.node.path, props);
+
+    this.namePrefix = props.name ?? "shared-home";
+    this.performanceMode = props.performanceMode ?? PerformanceMode.GENERAL_PURPOSE;
+    this.throughputMode = props.throughputMode ?? ThroughputMode.ELASTIC;
+    this.isOneZone = props.oneZoneAvailabilityZone !== undefined;
+    const tags = (suffix?: string) => ({
+      ...props.tags,
+      Name: suffix ? `${this.namePrefix}-${suffix}` : this.namePrefix,
+    });
+
+    if (props.createKmsKey) {
+      this.kmsKey = new KmsKey(this, "kms-key", {
+        description: `Encrypts the ${this.namePrefix} EFS file system at rest`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: tags("efs"),
+      });
+    }
+
+    this.fileSystem = new EfsFileSystem(this, "file-system", {
+      encrypted: true,
+      kmsKeyId: this.kmsKey?.arn ?? props.kmsKeyArn,
+      performanceMode: this.performanceMode,
+      throughputMode: this.throughputMode,
+      provisionedThroughputInMibps:
+        this.throughputMode === ThroughputMode.PROVISIONED ? props.provisionedThroughputMibps : undefined,
+      availabilityZoneName: props.oneZoneAvailabilityZone,
+      lifecyclePolicy: lifecyclePolicies(props.lifecycle),
+      protection: {
+        replicationOverwrite: (props.replicationOverwriteProtection ?? true) ? "ENABLED" : "DISABLED",
+      },
+      tags: tags(),
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+    });
+    this.fileSystemId = this.fileSystem.id;
+    this.fileSystemArn = this.fileSystem.arn;
+    this.dnsName = this.fileSystem.dnsName;
+
+    this.mountTargetSecurityGroup = new SecurityGroup(this, "mount-target-security-group", {
+      namePrefix: `${this.namePrefix}-mount-target-`,
+      description: `EFS mount targets of ${this.namePrefix}: NFS in from client groups only`,
+      vpcId: props.vpcId,
+      tags: tags("mount-target"),
+      lifecycle: { createBeforeDestroy: true },
+    });
+    this.clientSecurityGroup = new SecurityGroup(this, "client-security-group", {
+      namePrefix: `${this.namePrefix}-client-`,
+      description: `Marks machines allowed to mount ${this.namePrefix} over NFS`,
+      vpcId: props.vpcId,
+      tags: tags("client"),
+      lifecycle: { createBeforeDestroy: true },
+    });
+    new VpcSecurityGroupEgressRule(this, "client-nfs-egress", {
+      securityGroupId: this.clientSecurityGroup.id,
+      description: `NFS out to the ${this.namePrefix} mount targets`,
+      ipProtocol: "tcp",
+      fromPort: NFS_PORT,
+      toPort: NFS_PORT,
+      referencedSecurityGroupId: this.mountTargetSecurityGroup.id,
+    });
+    this.allowNfsFrom(this.clientSecurityGroup);
+
+    this.mountTargets = props.subnets.map((subnet) => {
+      const mountTarget = new EfsMountTarget(this, `mount-target-${subnet.availabilityZone}`, {
+        fileSystemId: this.fileSystem.id,
+        subnetId: subnet.id,
+        securityGroups: [this.mountTargetSecurityGroup.id],
+      });
+      return {
+        id: mountTarget.id,
+        availabilityZone: subnet.availabilityZone,
+        subnetId: subnet.id,
+        ipAddress: mountTarget.ipAddress,
+      };
+    });
+
+    const accessPoints: Record<string, EfsAccessPoint> = {};
+    for (const [name, options] of Object.entries(props.accessPoints ?? {})) {
+      accessPoints[name] = new EfsAccessPoint(this, `access-point-${name}`, {
+        fileSystemId: this.fileSystem.id,
+        posixUser: options.posixUser && {
+          uid: options.posixUser.uid,
+          gid: options.posixUser.gid,
+          secondaryGids: options.posixUser.secondaryGids ? [...options.posixUser.secondaryGids] : undefined,
+        },
+        rootDirectory: {
+          path: options.path,
+          creationInfo: options.creationInfo && {
+            ownerUid: options.creationInfo.ownerUid,
+            ownerGid: options.creationInfo.ownerGid,
+            permissions: options.creationInfo.permissions,
+          },
+        },
+        tags: tags(`ap-${name}`),
+      });
+    }
+    this.accessPoints = accessPoints;
+
+    // Written out even when disabled, so a reviewer sees the choice in the plan.
+    new EfsBackupPolicy(this, "backup-policy", {
+      fileSystemId: this.fileSystem.id,
+      backupPolicy: { status: props.automaticBackups ? "ENABLED" : "DISABLED" },
+    });
+
+    if (props.replication) {
+      this.replicationConfiguration = new EfsReplicationConfiguration(this, "replication", {
+        sourceFileSystemId: this.fileSystem.id,
+        destination: {
+          region: props.replication.region,
+          availabilityZoneName: props.replication.availabilityZone,
+          kmsKeyId: props.replication.kmsKeyArn,
+          fileSystemId: props.replication.destinationFileSystemId,
+        },
+      });
+    }
+
+    new EfsFileSystemPolicy(this, "file-system-policy", {
+      fileSystemId: this.fileSystem.id,
+      policy: Lazy.stringValue({ produce: () => JSON.stringify(this.policyDocument(props)) }),
+    });
+  }
+
+  /** Lets machines in `source` reach the mount targets on TCP 2049. */
+  allowNfsFrom(source: NfsSource): void {
+    new VpcSecurityGroupIngressRule(this, `nfs-from-${source.node.id}`, {
+      securityGroupId: this.mountTargetSecurityGroup.id,
+      description: `NFS in from ${source.node.id}`,
+      ipProtocol: "tcp",
+      fromPort: NFS_PORT,
+      toPort: NFS_PORT,
+      referencedSecurityGroupId: source.id,
+    });
+  }
+
+  /** Lets `role` mount the file system read-only. */
+  grantRead(role: GrantableRole): void {
+    this.grant(role, "read", READ_ACTIONS);
+  }
+
+  /** Lets `role` mount and write, as a non-root user (root is squashed). */
+  grantReadWrite(role: GrantableRole): void {
+    this.grant(role, "read-write", READ_WRITE_ACTIONS);
+  }
+
+  /** Lets `role` mount and write as root, e.g. to seed `/home` or chown users' directories. */
+  grantRootAccess(role: GrantableRole): void {
+    this.grant(role, "root", ROOT_ACTIONS);
+  }
+
+  /**
+   * Grants on both sides: the file-system policy allows the role, and the role gets an inline
+   * policy for the same actions on this file system only. ClientMount is always included: a
+   * statement with ClientWrite but no ClientMount blocks every mount.
+   */
+  private grant(role: GrantableRole, level: string, actions: string[]): void {
+    const label = `${role.node.id}-${level}`;
+    this.grantStatements.push({
+      Sid: sidOf(label),
+      Effect: "Allow",
+      Principal: { AWS: role.arn },
+      Action: actions,
+      Resource: this.fileSystem.arn,
+      Condition: VIA_MOUNT_TARGET,
+    });
+    new IamRolePolicy(this, `grant-${label}`, {
+      role: role.id,
+      name: `${this.namePrefix}-efs-${level}`,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: actions,
+            Resource: this.fileSystem.arn,
+            Condition: VIA_MOUNT_TARGET,
+          },
+        ],
+      }),
+    });
+  }
+
+  private policyDocument(props: SharedFileSystemProps) {
+    const statements: PolicyStatement[] = [
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "*",
+        Resource: this.fileSystem.arn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      ...this.grantStatements,
+    ];
+    if (props.allowAnonymousAccess) {
+      statements.push({
+        Sid: "AllowAnonymousViaMountTarget",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: READ_WRITE_ACTIONS,
+        Resource: this.fileSystem.arn,
+        Condition: VIA_MOUNT_TARGET,
+      });
+    }
+    return { Version: "2012-10-17", Id: `${this.namePrefix}-policy`, Statement: statements };
+  }
+}
+
+function sidOf(label: string): string {
+  return `Allow${label.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
+}
+
+const DEFAULT_LIFECYCLE: LifecycleOptions = {
+  transitionToIa: LifecycleTransition.AFTER_30_DAYS,
+  transitionToPrimaryStorageClassOnAccess: true,
+};
+
+/** EFS takes one lifecycle_policy block per transition. */
+function lifecyclePolicies(options: LifecycleOptions = DEFAULT_LIFECYCLE): EfsFileSystemLifecyclePolicy[] {
+  const policies: EfsFileSystemLifecyclePolicy[] = [];
+  if (options.transitionToIa) policies.push({ transitionToIa: options.transitionToIa });
+  if (options.transitionToArchive) policies.push({ transitionToArchive: options.transitionToArchive });
+  if (options.transitionToPrimaryStorageClassOnAccess) {
+    policies.push({ transitionToPrimaryStorageClass: "AFTER_1_ACCESS" });
+  }
+  return policies;
+}
