@@ -9,4 +9,5 @@ module.exports = {
   // Offline terraform plans run a few seconds each; the two cores are shared with terraform itself.
   testTimeout: 120000,
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };
