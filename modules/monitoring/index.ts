@@ -1,0 +1,344 @@
+import { Construct } from "constructs";
+import {
+  CloudwatchMetricAlarm,
+  CloudwatchMetricAlarmMetricQuery,
+} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import type { ITerraformDependable } from "cdktf";
+import { PerformanceMode, ThroughputMode } from "../efs/types";
+import type { SharedFileSystem } from "../efs";
+import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
+import { dashboardBody } from "./dashboard";
+import { EFS_NAMESPACE, THROUGHPUT_UTILIZATION } from "./metrics";
+import { validateMonitoringProps } from "./validate";
+
+export { MAX_BURST_CREDIT_BALANCE_BYTES } from "./validate";
+
+/**
+ * The book's burst-credit threshold: 192 GB, the credits for the last hour of bursting at 100 MB/s
+ * (Amazon Web Services in Action, EFS chapter, monitoring section).
+ */
+export const DEFAULT_BURST_CREDIT_BALANCE_THRESHOLD_BYTES = 192416666667;
+/** Just below the book's signal, PercentIOLimit sitting at 100% (then: move to Max I/O); value from issue #4. */
+export const DEFAULT_PERCENT_IO_LIMIT_THRESHOLD = 95;
+/** Room to react before clients are throttled at 100% of the permitted throughput; value from issue #4. */
+export const DEFAULT_THROUGHPUT_UTILIZATION_THRESHOLD_PERCENT = 80;
+
+/** What monitoring needs from a file system; a `SharedFileSystem` has it all. */
+export type MonitoredFileSystem = Pick<
+  SharedFileSystem,
+  "fileSystemId" | "throughputMode" | "performanceMode" | "node"
+>;
+
+/** The alarms this module can create, by name. */
+export type EfsAlarmName = "burst-credit-balance" | "percent-io-limit" | "throughput-utilization";
+
+export interface EfsMonitoringProps {
+  /** The file system to watch. Its throughput and performance modes decide which alarms exist. */
+  readonly fileSystem: MonitoredFileSystem;
+  /** The file system's Region; dashboard graphs need it. */
+  readonly region: string;
+  /**
+   * E-mail addresses subscribed to the alarm topic. Each address gets a confirmation mail from SNS
+   * and receives nothing until it confirms.
+   * @default - no subscriptions; subscribe to the `topicArn` output yourself
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * An existing SNS topic for alarm and OK notifications instead of the topic this module creates.
+   * No topic, key or subscription is created then, and `alarmEmails` must be empty. Its policy must
+   * let `cloudwatch.amazonaws.com` publish and, if it is encrypted, its key must let CloudWatch use it.
+   * @default - a topic encrypted with a customer-managed key that CloudWatch may use
+   */
+  readonly existingTopicArn?: string;
+  /**
+   * Alarm when the average BurstCreditBalance over 10 minutes falls below this many bytes. Used
+   * only in `bursting` throughput mode, the only mode with credits. 1 byte to 2.1 TiB.
+   * @default 192416666667 - the book's 192 GB, the last hour of bursting at 100 MB/s
+   */
+  readonly burstCreditBalanceThresholdBytes?: number;
+  /**
+   * Alarm when the 15-minute average PercentIOLimit stays above this for an hour. Used only in the
+   * `generalPurpose` performance mode, the only mode with an I/O limit. 1 to 100.
+   * @default 95 - just below the book's signal: move to Max I/O if it sits at 100%
+   */
+  readonly percentIoLimitThreshold?: number;
+  /**
+   * Alarm when throughput stays above this percentage of the permitted throughput for 15 minutes,
+   * computed with the EFS User Guide's metric math. In every throughput mode. 1 to 100.
+   * @default 80 - room to react before throttling at 100%
+   */
+  readonly throughputUtilizationThresholdPercent?: number;
+  /**
+   * Starts the names of the alarms, dashboard and topic. Alarm and dashboard names also carry the
+   * file-system id, so two stacks in one account never share them.
+   * @default "efs"
+   */
+  readonly namePrefix?: string;
+  /**
+   * Tags on the key, topic and alarms.
+   * @default - none beyond the provider's default tags
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+interface AlarmSpec {
+  readonly name: EfsAlarmName;
+  readonly alarmSuffix: string;
+  readonly description: string;
+  readonly comparisonOperator: string;
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly treatMissingData: string;
+  readonly metric?: { readonly metricName: string; readonly statistic: string; readonly period: number };
+  readonly metricQuery?: CloudwatchMetricAlarmMetricQuery[];
+}
+
+/**
+ * CloudWatch alarms for one EFS file system that reach someone, and a dashboard.
+ *
+ * Notifications go to an SNS topic encrypted with a customer-managed KMS key whose policy lets
+ * CloudWatch use it. DEVIATION: the usual `alias/aws/sns` key cannot be used: CloudWatch is not
+ * allowed to use that AWS-managed key, and notifications are dropped without an error (Amazon SNS
+ * Developer Guide, "Configuring AWS KMS permissions",
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ */
+export class EfsMonitoring extends Construct {
+  /** Where alarm and OK notifications go. */
+  readonly topicArn: string;
+  /** The topic this module created; undefined with `existingTopicArn`. */
+  readonly topic?: SnsTopic;
+  /** The key that encrypts the created topic; undefined with `existingTopicArn`. */
+  readonly topicKey?: KmsKey;
+  /** The alarms that apply to the file system's modes, by name. */
+  readonly alarms: Readonly<Partial<Record<EfsAlarmName, CloudwatchMetricAlarm>>>;
+  readonly dashboard: CloudwatchDashboard;
+  readonly dashboardName: string;
+
+  constructor(scope: Construct, id: string, props: EfsMonitoringProps) {
+    super(scope, id);
+    validateMonitoringProps(this.node.path, props);
+
+    const namePrefix = props.namePrefix ?? "efs";
+    const fsId = props.fileSystem.fileSystemId;
+    const tags = (suffix: string) => ({ ...props.tags, Name: `${namePrefix}-${suffix}` });
+
+    // Alarms are created after the topic accepts CloudWatch, so their first notification arrives.
+    const deliveryPath: ITerraformDependable[] = [];
+    if (props.existingTopicArn !== undefined) {
+      this.topicArn = props.existingTopicArn;
+    } else {
+      this.topicKey = new KmsKey(this, "alarm-topic-key", {
+        description: `Encrypts the ${namePrefix} EFS alarm topic; CloudWatch may use it`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: tags("efs-alarms"),
+      });
+      // A key's `policy` cannot refer to the key's own ARN, so the policy is a resource of its own.
+      const keyPolicy = new KmsKeyPolicy(this, "alarm-topic-key-policy", {
+        keyId: this.topicKey.id,
+        policy: JSON.stringify(alarmTopicKeyPolicy(this.topicKey.arn)),
+      });
+      this.topic = new SnsTopic(this, "alarm-topic", {
+        namePrefix: `${namePrefix}-alarms-`,
+        displayName: `${namePrefix} EFS alarms`,
+        kmsMasterKeyId: this.topicKey.arn,
+        tags: tags("efs-alarms"),
+      });
+      this.topicArn = this.topic.arn;
+      const topicPolicy = new SnsTopicPolicy(this, "alarm-topic-policy", {
+        arn: this.topic.arn,
+        policy: JSON.stringify(alarmTopicPolicy(this.topic.arn)),
+      });
+      deliveryPath.push(keyPolicy, topicPolicy);
+      for (const email of props.alarmEmails ?? []) {
+        new SnsTopicSubscription(this, `alarm-email-${email.toLowerCase()}`, {
+          topicArn: this.topic.arn,
+          protocol: "email",
+          endpoint: email,
+        });
+      }
+    }
+
+    const burstThreshold =
+      props.burstCreditBalanceThresholdBytes ?? DEFAULT_BURST_CREDIT_BALANCE_THRESHOLD_BYTES;
+    const ioLimitThreshold = props.percentIoLimitThreshold ?? DEFAULT_PERCENT_IO_LIMIT_THRESHOLD;
+    const utilizationThreshold =
+      props.throughputUtilizationThresholdPercent ?? DEFAULT_THROUGHPUT_UTILIZATION_THRESHOLD_PERCENT;
+    const watchesCredits = props.fileSystem.throughputMode === ThroughputMode.BURSTING;
+    const watchesIoLimit = props.fileSystem.performanceMode === PerformanceMode.GENERAL_PURPOSE;
+
+    const specs: AlarmSpec[] = [];
+    if (watchesCredits) {
+      specs.push({
+        name: "burst-credit-balance",
+        alarmSuffix: "burst-credit-balance-low",
+        description:
+          `Burst credits of ${fsId} are below ${burstThreshold} bytes: within about an hour of bursting ` +
+          `the file system drops to its baseline throughput. Reduce load, or switch to elastic throughput.`,
+        metric: { metricName: "BurstCreditBalance", statistic: "Average", period: 600 },
+        comparisonOperator: "LessThanThreshold",
+        threshold: burstThreshold,
+        evaluationPeriods: 1,
+        // EFS publishes the balance every minute, I/O or not; a gap is no evidence of low credits.
+        treatMissingData: "missing",
+      });
+    }
+    if (watchesIoLimit) {
+      specs.push({
+        name: "percent-io-limit",
+        alarmSuffix: "percent-io-limit-high",
+        description:
+          `${fsId} has been near the General Purpose I/O limit (above ${ioLimitThreshold}%) for an hour. ` +
+          `If it stays at 100%, the book's advice is a Max I/O file system.`,
+        metric: { metricName: "PercentIOLimit", statistic: "Average", period: 900 },
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: ioLimitThreshold,
+        evaluationPeriods: 4,
+        // EFS reports it only while there is I/O; no I/O is no pressure.
+        treatMissingData: "notBreaching",
+      });
+    }
+    specs.push({
+      name: "throughput-utilization",
+      alarmSuffix: "throughput-utilization-high",
+      description:
+        `${fsId} has used more than ${utilizationThreshold}% of its permitted throughput for 15 minutes; ` +
+        `clients are throttled at 100%.`,
+      metricQuery: throughputUtilizationQueries(fsId),
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: utilizationThreshold,
+      evaluationPeriods: 3,
+      // MeteredIOBytes exists only while there is I/O; no I/O is no utilization.
+      treatMissingData: "notBreaching",
+    });
+
+    const alarms: Partial<Record<EfsAlarmName, CloudwatchMetricAlarm>> = {};
+    for (const spec of specs) {
+      alarms[spec.name] = new CloudwatchMetricAlarm(this, `alarm-${spec.name}`, {
+        alarmName: `${namePrefix}-${fsId}-${spec.alarmSuffix}`,
+        alarmDescription: spec.description,
+        comparisonOperator: spec.comparisonOperator,
+        threshold: spec.threshold,
+        evaluationPeriods: spec.evaluationPeriods,
+        datapointsToAlarm: spec.evaluationPeriods,
+        treatMissingData: spec.treatMissingData,
+        namespace: spec.metric && EFS_NAMESPACE,
+        metricName: spec.metric?.metricName,
+        statistic: spec.metric?.statistic,
+        period: spec.metric?.period,
+        dimensions: spec.metric && { FileSystemId: fsId },
+        metricQuery: spec.metricQuery,
+        alarmActions: [this.topicArn],
+        okActions: [this.topicArn],
+        tags: tags(spec.alarmSuffix),
+        dependsOn: deliveryPath,
+      });
+    }
+    this.alarms = alarms;
+
+    this.dashboardName = `${namePrefix}-${fsId}`;
+    this.dashboard = new CloudwatchDashboard(this, "dashboard", {
+      dashboardName: this.dashboardName,
+      dashboardBody: dashboardBody({
+        fileSystemId: fsId,
+        region: props.region,
+        burstCreditBalanceThresholdBytes: watchesCredits ? burstThreshold : undefined,
+        percentIoLimitThreshold: watchesIoLimit ? ioLimitThreshold : undefined,
+        throughputUtilizationThresholdPercent: utilizationThreshold,
+        alarmArns: Object.values(alarms).map((alarm) => alarm.arn),
+      }),
+    });
+  }
+}
+
+/** The EFS User Guide's utilization metric math, at 5-minute periods (see `THROUGHPUT_UTILIZATION`). */
+function throughputUtilizationQueries(fsId: string): CloudwatchMetricAlarmMetricQuery[] {
+  const u = THROUGHPUT_UTILIZATION;
+  const period = 300;
+  const metric = (metricName: string, stat: string) => ({
+    namespace: EFS_NAMESPACE,
+    metricName,
+    stat,
+    period,
+    dimensions: { FileSystemId: fsId },
+  });
+  return [
+    { id: u.meteredId, metric: metric("MeteredIOBytes", "Sum"), returnData: false },
+    { id: u.permittedId, metric: metric("PermittedThroughput", "Average"), returnData: false },
+    {
+      id: u.throughputId,
+      expression: u.throughputExpression,
+      label: "Throughput (MiB/s)",
+      returnData: false,
+    },
+    {
+      id: u.utilizationId,
+      expression: u.utilizationExpression,
+      label: "Permitted throughput utilization (%)",
+      returnData: true,
+    },
+  ];
+}
+
+/**
+ * The key policy: the account keeps full control (as in the default key policy; without it the key
+ * could not be managed), and CloudWatch may create and read data keys for publishing to the topic
+ * (SNS Developer Guide, "Configuring AWS KMS permissions"). No condition on the CloudWatch statement:
+ * the documented policy has none, a wrong one would drop notifications silently, and the topic
+ * policy already limits publishing to this account's alarms.
+ */
+function alarmTopicKeyPolicy(keyArn: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partitionOfArn(keyArn)}:iam::${accountIdOfArn(keyArn)}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchAlarmsUseKey",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+      },
+    ],
+  };
+}
+
+/**
+ * The topic policy: CloudWatch may publish, but only for alarms of this account and Region (the
+ * confused-deputy guard of the CloudWatch User Guide). The account and Region come from the topic's
+ * own ARN, so the plan needs no data source. This replaces the topic's default policy; principals of
+ * this account keep their access through IAM policies, as same-account access needs only one side.
+ */
+function alarmTopicPolicy(topicArn: string) {
+  const account = accountIdOfArn(topicArn);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": account },
+          ArnLike: {
+            "aws:SourceArn": `arn:${partitionOfArn(topicArn)}:cloudwatch:${regionOfArn(topicArn)}:${account}:alarm:*`,
+          },
+        },
+      },
+    ],
+  };
+}
