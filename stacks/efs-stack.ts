@@ -3,7 +3,8 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Network, NetworkProps } from "../modules/network";
 import { SharedFileSystem, SharedFileSystemProps } from "../modules/efs";
-import { useLocalBackend } from "./backend";
+import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
+import { RemoteStateOptions, useBackend } from "./backend";
 
 /** Everything a stack of this project is built from; `main.ts` fills it from validated settings. */
 export interface EfsStackProps {
@@ -21,6 +22,16 @@ export interface EfsStackProps {
    * @default - Project, Stack and ManagedBy tags only
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Alarms, alarm topic and dashboard for the file system. Always on; this tunes them.
+   * @default - the module's defaults: an encrypted topic without subscriptions, the book's thresholds
+   */
+  readonly monitoring?: Omit<EfsMonitoringProps, "fileSystem" | "region">;
+  /**
+   * Keep the state in S3 (encrypted, S3-native locking), key `<keyPrefix>/<stack>.tfstate`.
+   * @default - a local state file `terraform.<stack>.tfstate` in the project root
+   */
+  readonly remoteState?: RemoteStateOptions;
 }
 
 /**
@@ -30,10 +41,11 @@ export interface EfsStackProps {
 export class EfsStack extends TerraformStack {
   readonly network: Network;
   readonly sharedFileSystem: SharedFileSystem;
+  readonly monitoring: EfsMonitoring;
 
   constructor(scope: Construct, name: string, props: EfsStackProps) {
     super(scope, name);
-    useLocalBackend(this, name);
+    useBackend(this, name, props.remoteState);
     new AwsProvider(this, "aws", {
       region: props.region,
       defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
@@ -44,6 +56,12 @@ export class EfsStack extends TerraformStack {
       ...props.fileSystem,
       vpcId: this.network.vpcId,
       subnets: this.network.privateSubnets,
+    });
+    this.monitoring = new EfsMonitoring(this, "monitoring", {
+      namePrefix: name,
+      ...props.monitoring,
+      fileSystem: this.sharedFileSystem,
+      region: props.region,
     });
     this.addOutputs();
   }
@@ -79,6 +97,14 @@ export class EfsStack extends TerraformStack {
       client_security_group_id: {
         value: fs.clientSecurityGroup.id,
         description: "Security group that lets a machine reach the mount targets",
+      },
+      alarm_topic_arn: {
+        value: this.monitoring.topicArn,
+        description: "SNS topic of the EFS alarms; subscribe to it to be notified",
+      },
+      dashboard_name: {
+        value: this.monitoring.dashboardName,
+        description: "CloudWatch dashboard of the file system",
       },
     };
     for (const [id, output] of Object.entries(outputs)) {

@@ -77,4 +77,38 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
     ).toBe(true);
     expect(expressions.cidr_ipv4).toBeUndefined();
   });
+
+  test("plans the EFS alarms, their encrypted topic and the dashboard", () => {
+    const { plan } = plans[stackName];
+    // Default modes (elastic, generalPurpose): PercentIOLimit and throughput utilization, no credits.
+    const alarms = plannedResources(plan, "aws_cloudwatch_metric_alarm");
+    expect(alarms.map((a) => a.after.metric_name ?? "metric-math").sort()).toEqual([
+      "PercentIOLimit",
+      "metric-math",
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.after.treat_missing_data).toBe("notBreaching");
+      expect(alarm.after.threshold).toBeGreaterThan(0);
+    }
+    const [topic] = plannedResources(plan, "aws_sns_topic");
+    expect(topic.after.name_prefix).toBe(`${stackName}-alarms-`);
+    expect(plannedResources(plan, "aws_kms_key").some((k) => k.after.enable_key_rotation === true)).toBe(
+      true,
+    );
+    expect(plannedResources(plan, "aws_kms_key_policy")).toHaveLength(1);
+    expect(plannedResources(plan, "aws_sns_topic_policy")).toHaveLength(1);
+    expect(plannedResources(plan, "aws_cloudwatch_dashboard")).toHaveLength(1);
+    // The topic's key is the created one (known only after apply), never the AWS-managed alias.
+    const topicConfig = plan.configuration.root_module.resources.find(
+      (r: { type: string }) => r.type === "aws_sns_topic",
+    );
+    expect(topicConfig.expressions.kms_master_key_id.references).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_kms_key\.monitoring_alarm-topic-key_[0-9A-F]+\.arn$/),
+      ]),
+    );
+    expect(Object.keys(plan.planned_values.outputs)).toEqual(
+      expect.arrayContaining(["alarm_topic_arn", "dashboard_name"]),
+    );
+  });
 });

@@ -1,0 +1,57 @@
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { synthIntoPlace } from "../../settings/atomic-synth";
+
+function emptyStack(app: ConstructorParameters<typeof TerraformStack>[0], name: string): void {
+  const stack = new TerraformStack(app, name);
+  new TerraformOutput(stack, "marker", { value: name });
+}
+
+/** A previous output with one stack, a Terraform working directory and a lock file in it. */
+function previousOutput(): { parent: string; target: string } {
+  const parent = mkdtempSync(join(tmpdir(), "efs-atomic-"));
+  const target = join(parent, "cdktf.out");
+  mkdirSync(join(target, "stacks", "efs", ".terraform"), { recursive: true });
+  writeFileSync(join(target, "stacks", "efs", "cdk.tf.json"), "previous synth");
+  writeFileSync(join(target, "stacks", "efs", ".terraform", "terraform.tfstate"), "backend record");
+  writeFileSync(join(target, "stacks", "efs", ".terraform.lock.hcl"), "lock");
+  return { parent, target };
+}
+
+test("a failing build leaves the previous output untouched and no staging directory behind", () => {
+  // GIVEN
+  const { parent, target } = previousOutput();
+  // WHEN
+  expect(() =>
+    synthIntoPlace(target, (app) => {
+      emptyStack(app, "efs");
+      throw new Error("bad settings");
+    }),
+  ).toThrow("bad settings");
+  // THEN
+  expect(readFileSync(join(target, "stacks", "efs", "cdk.tf.json"), "utf8")).toBe("previous synth");
+  expect(readdirSync(parent)).toEqual(["cdktf.out"]);
+});
+
+test("a good build replaces the output and keeps each stack's Terraform working files", () => {
+  // GIVEN
+  const { parent, target } = previousOutput();
+  // WHEN
+  synthIntoPlace(target, (app) => emptyStack(app, "efs"));
+  // THEN
+  const stackDir = join(target, "stacks", "efs");
+  expect(JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).output.marker.value).toBe("efs");
+  expect(readFileSync(join(stackDir, ".terraform", "terraform.tfstate"), "utf8")).toBe("backend record");
+  expect(readFileSync(join(stackDir, ".terraform.lock.hcl"), "utf8")).toBe("lock");
+  expect(readdirSync(parent)).toEqual(["cdktf.out"]);
+});
+
+test("creates the output when there was none", () => {
+  const parent = mkdtempSync(join(tmpdir(), "efs-atomic-"));
+  const target = join(parent, "nested", "cdktf.out");
+  synthIntoPlace(target, (app) => emptyStack(app, "state"));
+  expect(existsSync(join(target, "stacks", "state", "cdk.tf.json"))).toBe(true);
+  expect(existsSync(join(target, "manifest.json"))).toBe(true);
+});

@@ -1,0 +1,49 @@
+import type { EfsStackProps } from "../stacks/efs-stack";
+import type { RemoteStateOptions } from "../stacks/backend";
+import type { StateStackProps } from "../stacks/state-stack";
+import type { Settings } from "./schema";
+
+/** State keys are `<keyPrefix>/<stack>.tfstate`; this prefix applies when settings give none. */
+export const DEFAULT_STATE_KEY_PREFIX = "efs";
+
+/** Where the stacks keep their state: S3 when `state.bucket` is set, else undefined (local files). */
+export function remoteStateOf(settings: Settings): RemoteStateOptions | undefined {
+  const state = settings.state;
+  if (!state?.bucket) return undefined;
+  return {
+    bucket: state.bucket,
+    keyPrefix: state.keyPrefix ?? DEFAULT_STATE_KEY_PREFIX,
+    region: state.region ?? settings.region,
+    kmsKeyArn: state.kmsKeyArn,
+    dynamodbTable: state.dynamodbTable,
+  };
+}
+
+/** The props of the `efs` and `efs-with-backup` stacks. */
+export function toStackProps(settings: Settings): EfsStackProps {
+  const { network, fileSystem, monitoring } = settings;
+  // PASS-THROUGH (issue #6): `clients` and `backup` are handed on unchanged until the stacks declare
+  // them; a spread escapes the excess-property check, but not the type check once the props exist.
+  const passThrough = { clients: settings.clients, backup: settings.backup };
+  return {
+    ...passThrough,
+    region: settings.region,
+    network: { ...network, availabilityZones: settings.availabilityZones },
+    fileSystem,
+    monitoring,
+    tags: settings.tags,
+    remoteState: remoteStateOf(settings),
+  };
+}
+
+/** The props of the `state` bootstrap stack, which creates the state bucket. */
+export function toStateStackProps(settings: Settings): StateStackProps {
+  const state = settings.state ?? {};
+  return {
+    region: state.region ?? settings.region,
+    bucketName: state.bucket,
+    kmsKeyArn: state.kmsKeyArn,
+    noncurrentVersionExpirationDays: state.noncurrentVersionExpirationDays,
+    tags: settings.tags,
+  };
+}

@@ -1,0 +1,156 @@
+import { Construct } from "constructs";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { useLocalBackend } from "./backend";
+
+/** Days after which a state version that is no longer current is deleted, unless settings say otherwise. */
+export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
+/** Multipart uploads left behind by an interrupted `terraform apply` are cleaned up after this many days. */
+const ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS = 7;
+/** Used when no bucket name is set, so the stack still synthesizes and plans; S3 appends a unique suffix. */
+const BUCKET_NAME_PREFIX = "efs-tfstate-";
+
+export interface StateStackProps {
+  /** Region of the state bucket. */
+  readonly region: string;
+  /**
+   * Name of the state bucket (`state.bucket` in settings). Set it before the first deploy: the
+   * stack's own local state file is named after it, so each bucket has its own record.
+   * @default - a generated name starting with "efs-tfstate-" (fine for a plan, awkward to deploy)
+   */
+  readonly bucketName?: string;
+  /**
+   * KMS key for default bucket encryption (SSE-KMS with an S3 bucket key, which cuts KMS requests).
+   * @default - SSE-S3 (AES-256), which is what the S3 backend's `encrypt` uses without a KMS key
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Days after which an old (noncurrent) state version is deleted.
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Tags on every resource, through the provider's default tags.
+   * @default - Project, Stack and ManagedBy tags only
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The bootstrap stack: the S3 bucket that holds every other stack's Terraform state. Its own state
+ * is always local (it cannot live in the bucket it creates). The bucket is versioned, encrypted,
+ * private (all four public-access-block flags, ACLs disabled), reachable over TLS only, and protected
+ * by `prevent_destroy`; old state versions expire.
+ */
+export class StateStack extends TerraformStack {
+  readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, name: string, props: StateStackProps) {
+    super(scope, name);
+    useLocalBackend(
+      this,
+      name,
+      props.bucketName ? `terraform.${name}.${props.bucketName}.tfstate` : `terraform.${name}.tfstate`,
+    );
+    new AwsProvider(this, "aws", {
+      region: props.region,
+      defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
+    });
+
+    this.bucket = new S3Bucket(this, "state-bucket", {
+      bucket: props.bucketName,
+      bucketPrefix: props.bucketName ? undefined : BUCKET_NAME_PREFIX,
+      // Losing this bucket loses the record of every deployed resource.
+      lifecycle: { preventDestroy: true },
+    });
+    const bucket = this.bucket.id;
+
+    const versioning = new S3BucketVersioningA(this, "state-bucket-versioning", {
+      bucket,
+      versioningConfiguration: { status: "Enabled" },
+    });
+
+    new S3BucketServerSideEncryptionConfigurationA(this, "state-bucket-encryption", {
+      bucket,
+      rule: [
+        props.kmsKeyArn
+          ? {
+              applyServerSideEncryptionByDefault: {
+                sseAlgorithm: "aws:kms",
+                kmsMasterKeyId: props.kmsKeyArn,
+              },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ],
+    });
+
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "state-bucket-public-access-block", {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+
+    new S3BucketOwnershipControls(this, "state-bucket-ownership", {
+      bucket,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+
+    // S3 rejects concurrent changes to one bucket's policy and public-access block, so order them.
+    new S3BucketPolicy(this, "state-bucket-policy", {
+      bucket,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyWithoutTls",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      }),
+      dependsOn: [publicAccessBlock],
+    });
+
+    // The provider's docs ask for the versioning resource to exist before noncurrent-version rules.
+    new S3BucketLifecycleConfiguration(this, "state-bucket-lifecycle", {
+      bucket,
+      rule: [
+        {
+          id: "expire-noncurrent-state-versions",
+          status: "Enabled",
+          filter: [{}],
+          noncurrentVersionExpiration: [
+            {
+              noncurrentDays:
+                props.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+            },
+          ],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS }],
+        },
+      ],
+      dependsOn: [versioning],
+    });
+
+    new TerraformOutput(this, "state_bucket_name", {
+      value: this.bucket.bucket,
+      description: "Put this in state.bucket of each environment's settings",
+    });
+    new TerraformOutput(this, "state_bucket_arn", {
+      value: this.bucket.arn,
+      description: "State bucket ARN",
+    });
+  }
+}
