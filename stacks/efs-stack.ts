@@ -4,7 +4,22 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Network, NetworkProps } from "../modules/network";
 import { SharedFileSystem, SharedFileSystemProps } from "../modules/efs";
 import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
+import { EfsClients, EfsClientsProps } from "../modules/clients";
 import { RemoteStateOptions, useBackend } from "./backend";
+
+/** The clients' settings a stack takes: plain values, so that a settings file can fill them. */
+export type EfsStackClientsOptions = Pick<
+  EfsClientsProps,
+  | "count"
+  | "placement"
+  | "instanceType"
+  | "amiId"
+  | "mountPath"
+  | "mountMethod"
+  | "sshIngressCidrs"
+  | "allowSshFromAnywhere"
+  | "mountTargetWaitSeconds"
+>;
 
 /** Everything a stack of this project is built from; `main.ts` fills it from validated settings. */
 export interface EfsStackProps {
@@ -32,6 +47,11 @@ export interface EfsStackProps {
    * @default - a local state file `terraform.<stack>.tfstate` in the project root
    */
   readonly remoteState?: RemoteStateOptions;
+  /**
+   * The machines that mount the share at `/home`, in the public subnets.
+   * @default - 2 fixed t3.micro instances in distinct AZs, no SSH, sessions through SSM
+   */
+  readonly clients?: EfsStackClientsOptions;
 }
 
 /**
@@ -42,6 +62,7 @@ export class EfsStack extends TerraformStack {
   readonly network: Network;
   readonly sharedFileSystem: SharedFileSystem;
   readonly monitoring: EfsMonitoring;
+  readonly clients: EfsClients;
 
   constructor(scope: Construct, name: string, props: EfsStackProps) {
     super(scope, name);
@@ -62,6 +83,14 @@ export class EfsStack extends TerraformStack {
       ...props.monitoring,
       fileSystem: this.sharedFileSystem,
       region: props.region,
+    });
+    this.clients = new EfsClients(this, "clients", {
+      ...props.clients,
+      vpcId: this.network.vpcId,
+      subnets: this.network.publicSubnets,
+      fileSystem: this.sharedFileSystem,
+      region: props.region,
+      namePrefix: `${name}-client`,
     });
     this.addOutputs();
   }
@@ -107,8 +136,48 @@ export class EfsStack extends TerraformStack {
         description: "CloudWatch dashboard of the file system",
       },
     };
+    Object.assign(outputs, this.clientOutputs());
     for (const [id, output] of Object.entries(outputs)) {
       new TerraformOutput(this, id, output);
     }
+  }
+
+  private clientOutputs(): Record<string, { value: unknown; description: string }> {
+    const clients = this.clients;
+    const adminGroup = {
+      client_admin_security_group_id: {
+        value: clients.adminSecurityGroup.id,
+        description: "Security group for administering the clients (SSH rules go here)",
+      },
+    };
+    if (clients.autoScalingGroup) {
+      return {
+        ...adminGroup,
+        client_auto_scaling_group_name: {
+          value: clients.autoScalingGroup.name,
+          description: "Auto Scaling group of the clients",
+        },
+        client_ssm_session_command: {
+          value: clients.sessionCommands[0],
+          description: "Opens an SSM session on a client of the fleet",
+        },
+      };
+    }
+    const byName = (pick: (i: (typeof clients.instances)[number]) => string) =>
+      Object.fromEntries(clients.instances.map((instance) => [instance.name, pick(instance)]));
+    return {
+      ...adminGroup,
+      client_instance_ids: { value: byName((i) => i.id), description: "Client instance ids by name" },
+      client_availability_zones: {
+        value: byName((i) => i.availabilityZone),
+        description: "AZ of each client",
+      },
+      client_private_ips: { value: byName((i) => i.privateIp), description: "Private IP of each client" },
+      client_public_ips: { value: byName((i) => i.publicIp), description: "Public IP of each client" },
+      client_ssm_session_commands: {
+        value: byName((i) => i.sessionCommand),
+        description: "Opens an SSM session on each client: aws ssm start-session --target <id>",
+      },
+    };
   }
 }

@@ -112,3 +112,68 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
     );
   });
 });
+
+describe("offline terraform plan of the efs-with-backup stack's backups", () => {
+  test("holds the backup vault, plan and selection, and the backup volume and its attachment", () => {
+    const { plan } = plans["efs-with-backup"];
+    const [vault] = plannedResources(plan, "aws_backup_vault");
+    expect(vault.after).toMatchObject({ name: "shared-home-vault" });
+    const [backupPlan] = plannedResources(plan, "aws_backup_plan");
+    expect(backupPlan.after.rule).toEqual([
+      expect.objectContaining({
+        schedule: "cron(0 5 * * ? *)",
+        lifecycle: [expect.objectContaining({ delete_after: 35 })],
+      }),
+    ]);
+    expect(plannedResources(plan, "aws_backup_selection")).toHaveLength(1);
+    const [volume] = plannedResources(plan, "aws_ebs_volume");
+    expect(volume.after).toMatchObject({ type: "gp3", size: 5, encrypted: true, final_snapshot: true });
+    const [attachment] = plannedResources(plan, "aws_volume_attachment");
+    expect(attachment.after).toMatchObject({ device_name: "/dev/sdf" });
+    // The selection picks the stack's file system by ARN.
+    const selection = plan.configuration.root_module.resources.find(
+      (r: { type: string }) => r.type === "aws_backup_selection",
+    );
+    expect(selection.expressions.resources.references).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^aws_efs_file_system\.[^.]+\.arn$/)]),
+    );
+    expect(Object.keys(plan.planned_values.outputs)).toEqual(
+      expect.arrayContaining(["backup_volume_id", "backup_vault_name", "backup_plan_id"]),
+    );
+  });
+
+  test("the efs stack has no backups", () => {
+    const { plan } = plans.efs;
+    for (const type of ["aws_backup_vault", "aws_backup_plan", "aws_ebs_volume", "aws_volume_attachment"]) {
+      expect(plannedResources(plan, type)).toEqual([]);
+    }
+  });
+});
+
+describe("offline terraform plan of the efs stack's clients", () => {
+  test("plans 2 client instances in distinct AZs, IMDSv2 only, from one launch template", () => {
+    const { plan } = plans.efs;
+    const instances = plannedResources(plan, "aws_instance");
+    expect(instances).toHaveLength(2);
+    expect(instances.map((i) => i.after.availability_zone).sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
+    const [template] = plannedResources(plan, "aws_launch_template");
+    expect(template.after.metadata_options).toEqual([
+      expect.objectContaining({ http_tokens: "required", http_put_response_hop_limit: 1 }),
+    ]);
+    expect(template.after.image_id).toBe(
+      "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    );
+    // Each instance sits in the public subnet of its AZ.
+    const json = readStackJson(outdir, "efs");
+    const placements = Object.values(json.resource.aws_instance).map((i) => {
+      const { availability_zone, subnet_id } = i as { availability_zone: string; subnet_id: string };
+      return [availability_zone, subnet_id];
+    });
+    for (const [zone, subnet] of placements) {
+      expect(subnet).toMatch(new RegExp(`aws_subnet\\.network_public-subnet-${zone}_`));
+    }
+    expect(Object.keys(plan.planned_values.outputs)).toEqual(
+      expect.arrayContaining(["client_instance_ids", "client_public_ips", "client_ssm_session_commands"]),
+    );
+  });
+});

@@ -1,0 +1,490 @@
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { Construct } from "constructs";
+import { Fn, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SharedFileSystem } from "../../modules/efs";
+import type { GrantableRole } from "../../modules/efs";
+import { ClientFileSystem, EfsClients, EfsClientsProps, MOUNT_SCRIPT } from "../../modules/clients";
+import {
+  configsOf,
+  fullSynth,
+  onlyResource,
+  parsePolicy,
+  synth,
+  testStack,
+  TerraformJson,
+} from "../helpers/synth";
+import { planStack, plannedResources } from "../helpers/terraform";
+
+const SUBNETS = [
+  { id: "subnet-a", availabilityZone: "eu-west-1a" },
+  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+];
+
+function build(props: Partial<EfsClientsProps> = {}) {
+  const stack = testStack();
+  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+  const clients = new EfsClients(stack, "clients", {
+    vpcId: "vpc-1",
+    subnets: SUBNETS,
+    fileSystem,
+    region: "eu-west-1",
+    ...props,
+  });
+  return { stack, fileSystem, clients, json: synth(stack) };
+}
+
+/** Expects `props` to be refused with every one of `messages`; returns the whole error message. */
+function expectInvalid(props: Partial<EfsClientsProps>, ...messages: string[]): string {
+  let error: Error | undefined;
+  try {
+    build(props);
+  } catch (caught) {
+    error = caught as Error;
+  }
+  expect(error?.name).toBe("PropsValidationError");
+  for (const message of messages) expect(error?.message).toContain(message);
+  return error?.message ?? "";
+}
+
+/**
+ * The user data as the instance receives it, read back from the synthesized expression
+ * `base64gzip(join("", [base64decode("..."), <reference>, ...]))`; references show as `<address>`.
+ */
+function userDataOf(json: TerraformJson): string {
+  const expression: string = onlyResource(json, "aws_launch_template").user_data;
+  const match = /^\$\{base64gzip\(join\("", \[(.*)\]\)\)\}$/s.exec(expression);
+  if (!match) throw new Error(`unexpected user_data expression: ${expression.slice(0, 200)}`);
+  return match[1]
+    .split(", ")
+    .map((element) => {
+      const literal = /^base64decode\("([A-Za-z0-9+/=]*)"\)$/.exec(element);
+      return literal ? Buffer.from(literal[1], "base64").toString("utf8") : `<${element}>`;
+    })
+    .join("");
+}
+
+function sshIngressRules(json: TerraformJson) {
+  return configsOf(json, "aws_vpc_security_group_ingress_rule").filter(
+    (rule) => rule.from_port <= 22 && rule.to_port >= 22,
+  );
+}
+
+describe("EfsClients", () => {
+  describe("launch template", () => {
+    test("requires IMDSv2 with a hop limit of 1 and encrypts the root volume", () => {
+      const { json } = build();
+      expect(onlyResource(json, "aws_launch_template")).toMatchObject({
+        metadata_options: {
+          http_endpoint: "enabled",
+          http_tokens: "required",
+          http_put_response_hop_limit: 1,
+        },
+        block_device_mappings: [
+          {
+            device_name: "/dev/xvda",
+            ebs: { encrypted: "true", volume_type: "gp3", delete_on_termination: "true" },
+          },
+        ],
+      });
+    });
+
+    test("launches t3.micro from the latest Amazon Linux 2023 through its public SSM parameter", () => {
+      const { json } = build();
+      expect(onlyResource(json, "aws_launch_template")).toMatchObject({
+        image_id: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+        instance_type: "t3.micro",
+        update_default_version: true,
+      });
+    });
+
+    test("picks the arm64 image for a Graviton type, and takes an explicit AMI and root volume as given", () => {
+      expect(onlyResource(build({ instanceType: "t4g.small" }).json, "aws_launch_template").image_id).toBe(
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+      );
+      const kmsKeyArn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+      const { json } = build({
+        amiId: "ami-0123456789abcdef0",
+        rootVolume: { deviceName: "/dev/sda1", sizeGib: 20, kmsKeyArn },
+      });
+      expect(onlyResource(json, "aws_launch_template")).toMatchObject({
+        image_id: "ami-0123456789abcdef0",
+        block_device_mappings: [
+          { device_name: "/dev/sda1", ebs: { encrypted: "true", volume_size: 20, kms_key_id: kmsKeyArn } },
+        ],
+      });
+    });
+
+    test("puts the clients in the file system's client group and the admin group", () => {
+      const { json } = build();
+      const groups: string[] = onlyResource(json, "aws_launch_template").vpc_security_group_ids;
+      expect(groups).toHaveLength(2);
+      expect(groups[0]).toMatch(/^\$\{aws_security_group\.shared_client-security-group_[0-9A-F]+\.id\}$/);
+      expect(groups[1]).toMatch(/^\$\{aws_security_group\.clients_admin-security-group_[0-9A-F]+\.id\}$/);
+    });
+
+    test("starts after the mount targets exist", () => {
+      const { json } = build();
+      expect(onlyResource(json, "aws_launch_template").depends_on).toEqual([
+        expect.stringMatching(/^aws_efs_mount_target\.shared_mount-target-eu-west-1a_/),
+        expect.stringMatching(/^aws_efs_mount_target\.shared_mount-target-eu-west-1b_/),
+      ]);
+    });
+  });
+
+  describe("user data", () => {
+    test("installs the module's script unchanged, with the settings, and runs it", () => {
+      const userData = userDataOf(build().json);
+      const scriptStart = "cat >/usr/local/sbin/mount-shared-home <<'MOUNT_SHARED_HOME_SCRIPT_END'\n";
+      expect(userData).toContain(`${scriptStart}${MOUNT_SCRIPT}MOUNT_SHARED_HOME_SCRIPT_END\n`);
+      expect(userData).toMatch(/^#!\/bin\/bash\n/);
+      expect(userData).toContain(
+        "MOUNT_PATH='/home'\nMOUNT_METHOD='efs-utils'\nMOUNT_READ_ONLY='false'\nSEED_FROM_LOCAL='true'\nWAIT_SECONDS='300'\n",
+      );
+      expect(userData).toMatch(
+        /EFS_FILE_SYSTEM_ID='<aws_efs_file_system\.shared_file-system_[0-9A-F]+\.id>'\n/,
+      );
+      expect(userData).toMatch(
+        /EFS_DNS_NAME='<aws_efs_file_system\.shared_file-system_[0-9A-F]+\.dns_name>'\n/,
+      );
+      expect(
+        userData.endsWith(
+          "set -a\n. /etc/mount-shared-home.env\nset +a\n/usr/local/sbin/mount-shared-home\n",
+        ),
+      ).toBe(true);
+    });
+
+    test("runs the additional user data after the share is mounted", () => {
+      const userData = userDataOf(build({ additionalUserData: "systemctl enable --now backup.timer" }).json);
+      const mounted = userData.indexOf("\n/usr/local/sbin/mount-shared-home\n");
+      const additional = userData.indexOf("systemctl enable --now backup.timer\n");
+      expect(mounted).toBeGreaterThan(0);
+      expect(additional).toBeGreaterThan(mounted);
+      expect(userData.endsWith("/usr/local/sbin/shared-home-additional-setup\n")).toBe(true);
+    });
+
+    test("passes the mount options: path, method, read-only for read access, no seeding, wait bound", () => {
+      const userData = userDataOf(
+        build({
+          mountPath: "/mnt/shared-home",
+          mountMethod: "nfs",
+          access: "read",
+          seedShareFromLocal: false,
+          mountTargetWaitSeconds: 120,
+        }).json,
+      );
+      expect(userData).toContain(
+        "MOUNT_PATH='/mnt/shared-home'\nMOUNT_METHOD='nfs'\nMOUNT_READ_ONLY='true'\nSEED_FROM_LOCAL='false'\nWAIT_SECONDS='120'\n",
+      );
+    });
+  });
+
+  describe("placement", () => {
+    test("places two instances in distinct AZs by default, replaced when the launch template changes", () => {
+      const { json, clients } = build();
+      const instances = configsOf(json, "aws_instance");
+      expect(instances.map((i) => [i.subnet_id, i.availability_zone])).toEqual([
+        ["subnet-a", "eu-west-1a"],
+        ["subnet-b", "eu-west-1b"],
+      ]);
+      for (const instance of instances) {
+        expect(instance.launch_template.version).toMatch(
+          /^\$\{aws_launch_template\.[^.]+\.latest_version\}$/,
+        );
+        expect(instance.lifecycle.replace_triggered_by).toEqual([
+          expect.stringMatching(/^aws_launch_template\.clients_launch-template_[0-9A-F]+\.latest_version$/),
+        ]);
+      }
+      expect(clients.instances.map((i) => i.availabilityZone)).toEqual(["eu-west-1a", "eu-west-1b"]);
+      expect(configsOf(json, "aws_autoscaling_group")).toHaveLength(0);
+    });
+
+    test("goes round the subnets when there are more instances than AZs", () => {
+      const { json } = build({ count: 3 });
+      expect(configsOf(json, "aws_instance").map((i) => i.availability_zone)).toEqual([
+        "eu-west-1a",
+        "eu-west-1b",
+        "eu-west-1a",
+      ]);
+    });
+
+    test("a fleet is an Auto Scaling group over every subnet that rolls on a new template version", () => {
+      const { json, clients } = build({ placement: "fleet", count: 4 });
+      expect(configsOf(json, "aws_instance")).toHaveLength(0);
+      expect(onlyResource(json, "aws_autoscaling_group")).toMatchObject({
+        min_size: 4,
+        max_size: 4,
+        desired_capacity: 4,
+        vpc_zone_identifier: ["subnet-a", "subnet-b"],
+        launch_template: { version: expect.stringMatching(/\.latest_version\}$/) },
+        instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 50 } },
+      });
+      expect(clients.instances).toEqual([]);
+      expect(clients.sessionCommands).toHaveLength(1);
+      expect(clients.sessionCommands[0]).toMatch(
+        /^aws ssm start-session --region eu-west-1 --target "\$\(aws autoscaling describe-auto-scaling-groups --region eu-west-1 --auto-scaling-group-names \$\{TfToken/,
+      );
+    });
+
+    test("gives the SSM session command of each instance", () => {
+      const { clients } = build();
+      expect(clients.sessionCommands).toEqual([
+        expect.stringMatching(
+          /^aws ssm start-session --target \$\{TfToken\[TOKEN\.\d+\]\} --region eu-west-1$/,
+        ),
+        expect.stringMatching(
+          /^aws ssm start-session --target \$\{TfToken\[TOKEN\.\d+\]\} --region eu-west-1$/,
+        ),
+      ]);
+    });
+  });
+
+  describe("access", () => {
+    test("has no SSH ingress at all by default, and egress on 443 and 80 only", () => {
+      const { json } = build();
+      expect(sshIngressRules(json)).toEqual([]);
+      const egress = configsOf(json, "aws_vpc_security_group_egress_rule").filter((rule) =>
+        String(rule.security_group_id).includes("clients_admin-security-group"),
+      );
+      expect(egress.map((rule) => [rule.from_port, rule.to_port, rule.cidr_ipv4]).sort()).toEqual([
+        [443, 443, "0.0.0.0/0"],
+        [80, 80, "0.0.0.0/0"],
+      ]);
+      for (const rule of egress) expect(rule.description).toEqual(expect.any(String));
+    });
+
+    test("opens SSH only from the listed CIDRs", () => {
+      const { json } = build({ sshIngressCidrs: ["203.0.113.0/24", "2001:db8::/48"] });
+      const rules = sshIngressRules(json);
+      expect(
+        rules.map((rule) => [rule.from_port, rule.to_port, rule.cidr_ipv4 ?? rule.cidr_ipv6]).sort(),
+      ).toEqual([
+        [22, 22, "2001:db8::/48"],
+        [22, 22, "203.0.113.0/24"],
+      ]);
+      expect(rules.find((rule) => rule.cidr_ipv6)?.cidr_ipv4).toBeUndefined();
+      for (const rule of rules) {
+        expect(rule.security_group_id).toMatch(/clients_admin-security-group/);
+        expect(rule.description).toMatch(/^SSH in from /);
+      }
+    });
+
+    test("refuses SSH from anywhere without the switch", () => {
+      const message = expectInvalid(
+        { sshIngressCidrs: ["0.0.0.0/0", "::/0", "0.0.0.0/1", "10.0.0.0/8"] },
+        'sshIngressCidrs[0]: "0.0.0.0/0" opens SSH to the whole internet; list the networks admins connect from, use SSM Session Manager instead, or set allowSshFromAnywhere: true if you really mean it',
+        'sshIngressCidrs[1]: "::/0" opens SSH to the whole internet',
+        'sshIngressCidrs[2]: "0.0.0.0/1" opens SSH to a block wider than /8, i.e. to anyone',
+      );
+      // a /8 is narrow enough to count as explicit
+      expect(message).not.toContain("sshIngressCidrs[3]");
+    });
+
+    test("accepts 0.0.0.0/0 for SSH only with allowSshFromAnywhere", () => {
+      const { json } = build({ sshIngressCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true });
+      expect(sshIngressRules(json).map((rule) => rule.cidr_ipv4)).toEqual(["0.0.0.0/0"]);
+      // the switch alone opens nothing
+      expect(sshIngressRules(build({ allowSshFromAnywhere: true }).json)).toEqual([]);
+    });
+
+    test("has an instance profile with SSM core access only, from a role EC2 assumes", () => {
+      const { json } = build();
+      const role = onlyResource(json, "aws_iam_role");
+      expect(JSON.parse(role.assume_role_policy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      });
+      expect(onlyResource(json, "aws_iam_role_policy_attachment").policy_arn).toMatch(
+        /^arn:\$\{element\(split\(":", aws_iam_role\.clients_clients-role_[0-9A-F]+\.arn\), 1\)\}:iam::aws:policy\/AmazonSSMManagedInstanceCore$/,
+      );
+      expect(onlyResource(json, "aws_iam_instance_profile").role).toMatch(
+        /^\$\{aws_iam_role\.clients_clients-role_[0-9A-F]+\.name\}$/,
+      );
+      expect(onlyResource(json, "aws_launch_template").iam_instance_profile.arn).toMatch(
+        /^\$\{aws_iam_instance_profile\.clients_instance-profile_[0-9A-F]+\.arn\}$/,
+      );
+    });
+
+    test("grants root access on this file system only, in the role's policy and the file-system policy", () => {
+      const { json } = build();
+      const identityPolicy = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy);
+      expect(identityPolicy.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Action: [
+            "elasticfilesystem:ClientMount",
+            "elasticfilesystem:ClientWrite",
+            "elasticfilesystem:ClientRootAccess",
+          ],
+          Resource: expect.stringMatching(/^\$\{aws_efs_file_system\.shared_file-system_[0-9A-F]+\.arn\}$/),
+          Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
+        },
+      ]);
+      const fileSystemPolicy = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy);
+      const grant = fileSystemPolicy.Statement.find((s: { Sid: string }) => s.Sid === "AllowClientsRoleRoot");
+      expect(grant.Principal.AWS).toMatch(/^\$\{aws_iam_role\.clients_clients-role_[0-9A-F]+\.arn\}$/);
+    });
+
+    test("grants read or read-write access when asked", () => {
+      const read = JSON.parse(
+        onlyResource(build({ access: "read", seedShareFromLocal: false }).json, "aws_iam_role_policy").policy,
+      );
+      expect(read.Statement[0].Action).toEqual(["elasticfilesystem:ClientMount"]);
+      const readWrite = JSON.parse(
+        onlyResource(build({ access: "read-write", seedShareFromLocal: false }).json, "aws_iam_role_policy")
+          .policy,
+      );
+      expect(readWrite.Statement[0].Action).toEqual([
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientWrite",
+      ]);
+    });
+
+    test("two groups of clients on one file system, such as the clients and a backup host, coexist", () => {
+      // GIVEN
+      const stack = testStack();
+      const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+      const common = { vpcId: "vpc-1", subnets: SUBNETS, fileSystem, region: "eu-west-1" };
+      // WHEN
+      new EfsClients(stack, "clients", common);
+      const backupHost = new EfsClients(stack, "backup-host", {
+        ...common,
+        count: 1,
+        mountPath: "/mnt/shared-home",
+        seedShareFromLocal: false,
+        access: "read",
+        namePrefix: "shared-home-backup",
+        additionalUserData: "echo backup host ready",
+      });
+      const json = synth(stack);
+      // THEN
+      expect(configsOf(json, "aws_instance")).toHaveLength(3);
+      expect(backupHost.instances).toHaveLength(1);
+      const sids = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy).Statement.map(
+        (s: { Sid: string }) => s.Sid,
+      );
+      expect(sids).toEqual(expect.arrayContaining(["AllowClientsRoleRoot", "AllowBackupHostRoleRead"]));
+    });
+  });
+
+  describe("validation", () => {
+    test("lists every problem at once, each with the field, the value and what is allowed", () => {
+      expectInvalid(
+        {
+          count: 0,
+          placement: "spot" as never,
+          mountMethod: "smb" as never,
+          subnets: [],
+          mountPath: "/etc",
+          mountTargetWaitSeconds: 5,
+          instanceType: "large",
+          amiId: "ubuntu",
+          sshIngressCidrs: ["10.0.0.1/16"],
+        },
+        "count: 0 is not allowed; use a whole number, 1 or more",
+        'placement: "spot" is not allowed; use one of ["instances","fleet"]',
+        'mountMethod: "smb" is not allowed; use one of ["efs-utils","nfs"]',
+        "subnets: is empty; give at least one subnet to place clients in",
+        'mountPath: "/etc" would hide a system directory',
+        "mountTargetWaitSeconds: 5 is out of range; allowed 10 to 3600 seconds",
+        'instanceType: "large" is not an instance type such as "t3.micro"',
+        'amiId: "ubuntu" is neither an AMI id',
+        'sshIngressCidrs[0]: "10.0.0.1/16" is not a CIDR block',
+      );
+    });
+
+    test("refuses unsafe mount paths", () => {
+      expectInvalid({ mountPath: "/" }, 'mountPath: "/" must be an absolute path other than "/"');
+      expectInvalid({ mountPath: "home" }, 'mountPath: "home" must be an absolute path');
+      expectInvalid({ mountPath: "/home/../etc" }, 'mountPath: "/home/../etc" must be an absolute path');
+      expectInvalid({ mountPath: "/usr/local" }, 'mountPath: "/usr/local" would hide a system directory');
+    });
+
+    test("refuses seeding without root access, and subnets that repeat an AZ", () => {
+      expectInvalid(
+        { access: "read-write", subnets: [SUBNETS[0], { id: "subnet-c", availabilityZone: "eu-west-1a" }] },
+        'seedShareFromLocal: is true but access is "read-write"; seeding copies every user\'s files with their owners, which needs access "root"',
+        'subnets: has more than one subnet in ["eu-west-1a"]; give one subnet per AZ',
+      );
+    });
+
+    test("refuses additional user data that would end an embedded file early or overflow EC2's limit", () => {
+      expectInvalid(
+        { additionalUserData: "echo a\nMOUNT_SHARED_HOME_SCRIPT_END\n" },
+        'additionalUserData: must not contain a line ["MOUNT_SHARED_HOME_SCRIPT_END"]',
+      );
+      const random = Array.from({ length: 20000 }, (_, i) => ((i * 7919) % 65536).toString(36)).join(" ");
+      expectInvalid({ additionalUserData: `echo ${random}` }, "bytes gzip-compressed; EC2 allows 16384");
+    });
+  });
+});
+
+/** A file system whose id and DNS name are Terraform expressions known at plan time. */
+class PlannableFileSystem extends Construct implements ClientFileSystem {
+  readonly fileSystemId = Fn.lower("fs-0123456789ABCDEF0");
+  readonly dnsName = Fn.lower("fs-0123456789ABCDEF0.efs.eu-west-1.amazonaws.com");
+  readonly clientSecurityGroup: SecurityGroup;
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.clientSecurityGroup = new SecurityGroup(this, "client-security-group", { vpcId: "vpc-1" });
+  }
+  grantRead(role: GrantableRole) {
+    this.grant(role, ["elasticfilesystem:ClientMount"]);
+  }
+  grantReadWrite(role: GrantableRole) {
+    this.grant(role, ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
+  }
+  grantRootAccess(role: GrantableRole) {
+    this.grant(role, [
+      "elasticfilesystem:ClientMount",
+      "elasticfilesystem:ClientWrite",
+      "elasticfilesystem:ClientRootAccess",
+    ]);
+  }
+  private grant(role: GrantableRole, actions: string[]) {
+    new IamRolePolicy(this, "grant", {
+      role: role.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
+      }),
+    });
+  }
+}
+
+describe("EfsClients in an offline terraform plan", () => {
+  test("the user data Terraform computes is the settings plus the module's script, byte for byte", async () => {
+    // GIVEN a file system whose id Terraform knows at plan time, so the user data is known too
+    const outdir = fullSynth((app) => {
+      const stack = new TerraformStack(app, "clients");
+      new AwsProvider(stack, "aws", { region: "eu-west-1" });
+      new EfsClients(stack, "clients", {
+        vpcId: "vpc-1",
+        subnets: SUBNETS,
+        fileSystem: new PlannableFileSystem(stack, "file-system"),
+        region: "eu-west-1",
+        // shell syntax that Terraform would read as its own, and a Terraform value in the middle
+        additionalUserData: `echo "\${HOME} %{x}" \\\nsetup-volume ${Fn.lower("VOL-0123")} --now\n`,
+      });
+    });
+    // WHEN
+    const { plan } = await planStack(join(outdir, "stacks", "clients"));
+    // THEN
+    const [template] = plannedResources(plan, "aws_launch_template");
+    const userData = gunzipSync(Buffer.from(template.after.user_data, "base64")).toString("utf8");
+    expect(userData).toContain(
+      "EFS_FILE_SYSTEM_ID='fs-0123456789abcdef0'\nEFS_DNS_NAME='fs-0123456789abcdef0.efs.eu-west-1.amazonaws.com'\n",
+    );
+    expect(userData).toContain(
+      `<<'MOUNT_SHARED_HOME_SCRIPT_END'\n${MOUNT_SCRIPT}MOUNT_SHARED_HOME_SCRIPT_END\n`,
+    );
+    expect(userData).toContain('echo "${HOME} %{x}" \\\nsetup-volume vol-0123 --now\n');
+    const zones = plannedResources(plan, "aws_instance").map((i) => i.after.availability_zone);
+    expect(zones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
+  });
+});

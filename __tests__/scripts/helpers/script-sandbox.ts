@@ -1,0 +1,197 @@
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+/**
+ * A temporary machine for running an instance script: `root/` stands for `/` (passed as ROOT_DIR),
+ * `share/` is the EFS file system, and `bin/` holds stand-ins for the system commands the script
+ * calls, first on PATH. The stand-ins record each call in `state/calls.log` and keep their state
+ * (what is mounted, a fake clock, when the mount target answers) in `state/`.
+ *
+ * Time is fake: `date +%s` reads `state/clock`, and `sleep N` or a timed-out probe advances it, so
+ * a test can check how long the script waited without waiting itself.
+ */
+export interface Sandbox {
+  readonly dir: string;
+  readonly root: string;
+  readonly share: string;
+  readonly state: string;
+  readonly console: string;
+}
+
+export interface ScriptResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The fake clock's starting value, in seconds. */
+export const CLOCK_START = 1_000_000;
+
+function realCommand(name: string): string {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`${name} is not on PATH`);
+}
+
+function stubs(): Record<string, string> {
+  const realDate = realCommand("date");
+  const realFlock = realCommand("flock");
+  const realSleep = realCommand("sleep");
+  const clock = `
+clock_file="$STUB_STATE/clock"
+advance_clock() { echo $(( $(cat "$clock_file") + $1 )) >"$clock_file"; }
+reached() { [[ -f $1 ]] && (( $(cat "$clock_file") >= $(cat "$1") )); }
+`;
+  return {
+    mount: `
+key=\${!#}; key=\${key//\\//_}
+target=\${!#}
+printf 'mount %s\\n' "$*" >>"$STUB_STATE/calls.log"
+# An empty mount point shows the share (a symlink stands in for the mount); a non-empty one keeps its
+# local content, and the mount is only recorded.
+if [[ -d $target && ! -L $target && -z $(ls -A "$target") ]]; then rmdir "$target"; ln -s "$FAKE_SHARE" "$target"; fi
+touch "$STUB_STATE/mounts/$key"
+`,
+    umount: `
+target=\${!#}; key=\${target//\\//_}
+printf 'umount %s\\n' "$*" >>"$STUB_STATE/calls.log"
+rm -f "$STUB_STATE/mounts/$key"
+if [[ -L $target ]]; then rm "$target"; mkdir "$target"; fi
+`,
+    mountpoint: `
+target=\${!#}; key=\${target//\\//_}
+[[ -e "$STUB_STATE/mounts/$key" ]]
+`,
+    getent: `${clock}
+printf 'getent %s\\n' "$*" >>"$STUB_STATE/calls.log"
+reached "$STUB_STATE/dns-resolves-at" || exit 2
+printf '%s       STREAM %s\\n%s       DGRAM\\n' "$(cat "$STUB_STATE/mount-target-ip")" "$2" "$(cat "$STUB_STATE/mount-target-ip")"
+`,
+    timeout: `${clock}
+seconds=$1; shift
+if [[ "$*" == *"/dev/tcp/"* ]]; then
+  printf 'probe %s %s\\n' "\${@: -2:1}" "\${@: -1}" >>"$STUB_STATE/calls.log"
+  reached "$STUB_STATE/port-opens-at" && exit 0
+  advance_clock "$seconds"; exit 124
+fi
+exec "$@"
+`,
+    date: `${clock}
+if [[ $# -eq 1 && $1 == +%s ]]; then cat "$clock_file"; else exec ${realDate} "$@"; fi
+`,
+    sleep: `${clock}
+printf 'sleep %s\\n' "$*" >>"$STUB_STATE/calls.log"
+advance_clock "$1"
+`,
+    flock: `
+# Lets concurrent runs meet just before they queue for the seeding lock, so that each has already
+# looked at the share; then the real flock takes the lock on the inherited descriptor.
+if [[ -n \${SEED_BARRIER_PARTIES:-} && $1 == -w ]]; then
+  touch "$STUB_STATE/barrier/$$"
+  for _ in $(seq 400); do
+    (( $(ls "$STUB_STATE/barrier" | wc -l) >= SEED_BARRIER_PARTIES )) && exec ${realFlock} "$@"
+    ${realSleep} 0.05
+  done
+  echo "stub flock: barrier not reached" >&2; exit 1
+fi
+exec ${realFlock} "$@"
+`,
+    dnf: `
+printf 'dnf %s\\n' "$*" >>"$STUB_STATE/calls.log"
+[[ -e "$STUB_STATE/dnf-fails" ]] && exit 1
+case "\${!#}" in
+  amazon-efs-utils) helper=mount.efs ;;
+  nfs-utils) helper=mount.nfs4 ;;
+  *) exit 0 ;;
+esac
+printf '#!/usr/bin/env bash\\nexit 0\\n' >"$(dirname "$0")/$helper"; chmod +x "$(dirname "$0")/$helper"
+`,
+  };
+}
+
+export function createSandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), "mount-shared-home-"));
+  const sandbox = {
+    dir,
+    root: join(dir, "root"),
+    share: join(dir, "share"),
+    state: join(dir, "state"),
+    console: join(dir, "console.log"),
+  };
+  for (const sub of ["bin", "root", "share", "state/mounts", "state/barrier"]) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  for (const [name, body] of Object.entries(stubs())) {
+    const path = join(dir, "bin", name);
+    writeFileSync(path, `#!/usr/bin/env bash\nset -euo pipefail\n${body.trimStart()}`);
+    chmodSync(path, 0o755);
+  }
+  writeFileSync(join(sandbox.state, "clock"), `${CLOCK_START}\n`);
+  writeFileSync(join(sandbox.state, "mount-target-ip"), "10.0.128.10\n");
+  writeFileSync(join(sandbox.state, "calls.log"), "");
+  reachableAt(sandbox, 0);
+  return sandbox;
+}
+
+/** The mount target's name resolves and its port answers from fake time `CLOCK_START + seconds`. */
+export function reachableAt(sandbox: Sandbox, seconds: number): void {
+  writeFileSync(join(sandbox.state, "dns-resolves-at"), `${CLOCK_START + seconds}\n`);
+  writeFileSync(join(sandbox.state, "port-opens-at"), `${CLOCK_START + seconds}\n`);
+}
+
+/** Fake seconds since the sandbox was created. */
+export function elapsedSeconds(sandbox: Sandbox): number {
+  return Number(readFileSync(join(sandbox.state, "clock"), "utf8")) - CLOCK_START;
+}
+
+/** The recorded calls of the stand-in commands, one per line. */
+export function calls(sandbox: Sandbox): string[] {
+  return readFileSync(join(sandbox.state, "calls.log"), "utf8").split("\n").filter(Boolean);
+}
+
+/** Writes `files` (relative path → content) under `base`. */
+export function writeTree(base: string, files: Record<string, string>): void {
+  for (const [relative, content] of Object.entries(files)) {
+    const path = join(base, relative);
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, content);
+  }
+}
+
+/** Runs `script` under bash in the sandbox; resolves when it exits (or is killed after `guardMs`). */
+export function runScript(
+  sandbox: Sandbox,
+  script: string,
+  env: Record<string, string>,
+  guardMs = 30_000,
+): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [script], {
+      cwd: sandbox.dir,
+      env: {
+        PATH: `${join(sandbox.dir, "bin")}${delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,
+        LANG: "C",
+        ROOT_DIR: sandbox.root,
+        CONSOLE: sandbox.console,
+        FAKE_SHARE: sandbox.share,
+        STUB_STATE: sandbox.state,
+        ...env,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    // A safety net for a script that hangs, not a measurement: the fake clock measures waits.
+    const guard = setTimeout(() => child.kill("SIGKILL"), guardMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

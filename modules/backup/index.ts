@@ -1,0 +1,14 @@
+export * from "./ebs-snapshot-backup";
+export * from "./aws-backup-plan";
+export {
+  BACKUP_RETENTION_DAYS_MAX,
+  COLD_STORAGE_MIN_DAYS,
+  DEFAULT_DELETE_AFTER_DAYS,
+  DEFAULT_MOUNT_PATH,
+  DEFAULT_SOURCE_PATH,
+  GP3_SIZE_GIB,
+  KEEP_DAYS_MAX,
+  KEEP_LAST_MAX,
+  SNAPSHOT_INTERVAL_MINUTES,
+  VAULT_LOCK_CHANGEABLE_MIN_DAYS,
+} from "./validate";
