@@ -19,12 +19,17 @@ const SETTINGS_SECTION_OF_CONSTRUCT: Readonly<Record<string, SettingsSection>> =
   // The stack gives the file system one private subnet per AZ.
   "shared-file-system": { section: "fileSystem", renamedProps: { subnets: "availabilityZones" } },
   monitoring: { section: "monitoring", renamedProps: { region: "region" } },
+  clients: { section: "clients", renamedProps: { region: "region", subnets: "availabilityZones" } },
+  "ebs-snapshot-backup": { section: "backup.ebsSnapshots" },
+  "aws-backup": { section: "backup.awsBackup" },
 };
 
 /** The settings path of one module problem `<prop>: <message>` raised by the construct at `constructPath`. */
 export function settingsPathOf(constructPath: string, prop: string): string | undefined {
-  const constructId = constructPath.split("/")[1];
-  const mapping = constructId === undefined ? undefined : SETTINGS_SECTION_OF_CONSTRUCT[constructId];
+  const [, constructId] = constructPath.split("/");
+  // A stack's own cross-module rules (e.g. efs-with-backup's) already name the settings path.
+  if (constructId === undefined) return prop;
+  const mapping = SETTINGS_SECTION_OF_CONSTRUCT[constructId];
   if (!mapping) return undefined;
   return mapping.renamedProps?.[prop] ?? `${mapping.section}.${prop}`;
 }

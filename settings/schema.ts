@@ -275,22 +275,63 @@ const monitoring = section({
   tags: tags.optional(),
 }).describe("CloudWatch alarms, alarm topic and dashboard of the file system (always on; this tunes them).");
 
-// DRAFT (issue #6): the clients and backup stack props were not in stacks/ yet when this was written.
-// These sections follow the issue text and the backup module's README; settings/stack-props.ts passes
-// them through unchanged, and tsc will flag any mismatch once the stacks declare the props.
+// Types, formats and ranges only: the clients module itself refuses 0.0.0.0/0 without the switch,
+// unsafe mount paths and wait bounds, and its messages are mapped back to `clients.*`.
 const clients = section({
   count: z
     .int({ error: "must be a whole number of client machines, at least 1" })
     .min(1, { error: "must be a whole number of client machines, at least 1" })
-    .describe("Number of client machines that mount the share, spread over the public subnets.")
+    .describe("Number of client machines that mount the share, spread over the public subnets. Default 2.")
+    .optional(),
+  placement: z
+    .enum(["instances", "fleet"], {
+      error: 'must be "instances" (fixed machines, as in the book) or "fleet" (an Auto Scaling group)',
+    })
+    .describe(
+      '"instances": fixed machines, as in the book; "fleet": an Auto Scaling group. Default "instances".',
+    )
     .optional(),
   instanceType: z
     .string()
     .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as "t3.micro"' })
-    .describe("EC2 instance type of the clients.")
+    .describe('EC2 instance type of the clients. Default "t3.micro".')
+    .optional(),
+  amiId: z
+    .string()
+    .regex(/^(ami-[0-9a-f]{8,17}|resolve:ssm:\S+)$/, {
+      error: 'must be an AMI id such as "ami-0123456789abcdef0" or "resolve:ssm:<public parameter>"',
+    })
+    .describe(
+      "AMI of the clients. Default: the latest Amazon Linux 2023, resolved from its public SSM parameter at launch.",
+    )
+    .optional(),
+  mountPath: z
+    .string()
+    .describe('Where the share is mounted on each client; absolute. Default "/home".')
+    .optional(),
+  mountMethod: z
+    .enum(["efs-utils", "nfs"], {
+      error: 'must be "efs-utils" (TLS + IAM, the default) or "nfs" (plain NFSv4.1 fallback)',
+    })
+    .describe(
+      '"efs-utils": the EFS mount helper with tls,iam (default); "nfs": plain NFSv4.1, only for a file system whose policy allows non-TLS access.',
+    )
+    .optional(),
+  sshIngressCidrs: z
+    .array(cidr("A CIDR allowed to reach port 22."))
+    .describe("CIDRs allowed to reach SSH (port 22). Default: none; use SSM Session Manager instead.")
+    .optional(),
+  allowSshFromAnywhere: z
+    .boolean()
+    .describe("The only way to accept 0.0.0.0/0 or ::/0 in sshIngressCidrs. Default false.")
+    .optional(),
+  mountTargetWaitSeconds: z
+    .int({ error: "must be a whole number of seconds" })
+    .describe("How long a client waits for its mount target (DNS and TCP 2049) before failing. Default 300.")
     .optional(),
 }).describe("The client machines that mount the shared home.");
 
+// Matches the backup stack's props (stacks/efs-with-backup-stack.ts) field by field.
 const awsCron = z.string().regex(/^cron\((\S+ ){5}\S+\)$/, {
   error: 'must be an AWS cron expression with 6 fields such as "cron(0 5 * * ? *)" (daily at 05:00 UTC)',
 });

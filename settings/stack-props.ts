@@ -1,4 +1,4 @@
-import type { EfsStackProps } from "../stacks/efs-stack";
+import type { EfsWithBackupStackProps } from "../stacks/efs-with-backup-stack";
 import type { RemoteStateOptions } from "../stacks/backend";
 import type { StateStackProps } from "../stacks/state-stack";
 import type { Settings } from "./schema";
@@ -19,18 +19,16 @@ export function remoteStateOf(settings: Settings): RemoteStateOptions | undefine
   };
 }
 
-/** The props of the `efs` and `efs-with-backup` stacks. */
-export function toStackProps(settings: Settings): EfsStackProps {
-  const { network, fileSystem, monitoring } = settings;
-  // PASS-THROUGH (issue #6): `clients` and `backup` are handed on unchanged until the stacks declare
-  // them; a spread escapes the excess-property check, but not the type check once the props exist.
-  const passThrough = { clients: settings.clients, backup: settings.backup };
+/** The props of the `efs` and `efs-with-backup` stacks (the `efs` stack ignores `backup`). */
+export function toStackProps(settings: Settings): EfsWithBackupStackProps {
+  const { network, fileSystem, monitoring, clients, backup } = settings;
   return {
-    ...passThrough,
     region: settings.region,
     network: { ...network, availabilityZones: settings.availabilityZones },
     fileSystem,
     monitoring,
+    clients,
+    backup,
     tags: settings.tags,
     remoteState: remoteStateOf(settings),
   };

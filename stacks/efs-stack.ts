@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Network, NetworkProps } from "../modules/network";
+import { Network, NetworkProps, SubnetRef } from "../modules/network";
 import { SharedFileSystem, SharedFileSystemProps } from "../modules/efs";
 import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
 import { EfsClients, EfsClientsProps } from "../modules/clients";
@@ -76,7 +76,7 @@ export class EfsStack extends TerraformStack {
     this.sharedFileSystem = new SharedFileSystem(this, "shared-file-system", {
       ...props.fileSystem,
       vpcId: this.network.vpcId,
-      subnets: this.network.privateSubnets,
+      subnets: mountTargetSubnets(this.network.privateSubnets, props.fileSystem?.oneZoneAvailabilityZone),
     });
     this.monitoring = new EfsMonitoring(this, "monitoring", {
       namePrefix: name,
@@ -180,4 +180,14 @@ export class EfsStack extends TerraformStack {
       },
     };
   }
+}
+
+/** A regional file system gets a mount target in every private subnet; a One Zone one only in its AZ. */
+function mountTargetSubnets(
+  privateSubnets: readonly SubnetRef[],
+  oneZone: string | undefined,
+): readonly SubnetRef[] {
+  return oneZone === undefined
+    ? privateSubnets
+    : privateSubnets.filter((s) => s.availabilityZone === oneZone);
 }

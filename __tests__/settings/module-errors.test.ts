@@ -1,14 +1,15 @@
 import { Testing } from "cdktf";
 import { EfsStack } from "../../stacks/efs-stack";
+import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 import { SettingsError } from "../../settings/errors";
 import { buildReportingSettingsPaths, settingsPathOf } from "../../settings/module-errors";
 import { parseSettings } from "../../settings/load";
 import { Settings } from "../../settings/schema";
 import { toStackProps } from "../../settings/stack-props";
 
-function settingsWith(fileSystem: Record<string, unknown>): Settings {
+function settingsWith(fileSystem: Record<string, unknown>, sections: Record<string, unknown> = {}): Settings {
   return parseSettings(
-    { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"], fileSystem },
+    { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"], fileSystem, ...sections },
     "env.json",
   );
 }
@@ -20,7 +21,7 @@ function moduleProblemsOf(settings: Settings): readonly string[] {
   try {
     buildReportingSettingsPaths(settings, "env.json", [
       () => new EfsStack(app, "efs", props),
-      () => new EfsStack(app, "efs-with-backup", props),
+      () => new EfsWithBackupStack(app, "efs-with-backup", props),
     ]);
   } catch (error) {
     if (error instanceof SettingsError) return error.problems;
@@ -70,14 +71,6 @@ test("lifecycle contradictions are reported against fileSystem.lifecycle.*", () 
   ]);
 });
 
-test("a module rule about subnets is reported against availabilityZones", () => {
-  // One Zone needs exactly one mount-target subnet, but the stack spans every AZ of the settings.
-  const settings = settingsWith({ oneZoneAvailabilityZone: "eu-west-1a" });
-  expect(moduleProblemsOf(settings)).toEqual([
-    'availabilityZones: a One Zone file system in "eu-west-1a" needs exactly one subnet in that AZ, got AZs ["eu-west-1a","eu-west-1b"] (got ["eu-west-1a","eu-west-1b"])',
-  ]);
-});
-
 test("a monitoring threshold out of range is reported against monitoring.*", () => {
   const settings = parseSettings(
     {
@@ -101,4 +94,54 @@ test("errors that are not validation errors pass through unchanged", () => {
       },
     ]),
   ).toThrow(failure);
+});
+
+test("a client rule is reported against clients.*", () => {
+  // GIVEN SSH from anywhere without the explicit switch
+  const settings = settingsWith({}, { clients: { sshIngressCidrs: ["0.0.0.0/0"] } });
+  // THEN the clients module's refusal names the settings path
+  expect(moduleProblemsOf(settings)).toEqual([
+    expect.stringMatching(/^clients\.sshIngressCidrs(\[0\])?: .*0\.0\.0\.0\/0.*allowSshFromAnywhere/),
+  ]);
+});
+
+test("AWS Backup together with the file system's automatic backups is reported against the settings path", () => {
+  const settings = settingsWith({ automaticBackups: true });
+  expect(moduleProblemsOf(settings)).toEqual([
+    expect.stringMatching(/^backup\.awsBackup\.enabled: true together with fileSystem\.automaticBackups/),
+  ]);
+});
+
+test("settings reach the clients and backup constructs", () => {
+  // GIVEN a fleet of 3 and a 10 GiB backup volume kept 14 days
+  const settings = settingsWith(
+    {},
+    {
+      clients: { count: 3, placement: "fleet" },
+      backup: { ebsSnapshots: { volumeSizeGiB: 10, keepDays: 14 }, awsBackup: { deleteAfterDays: 90 } },
+    },
+  );
+  // WHEN the efs-with-backup stack is built from them
+  const stack = new EfsWithBackupStack(Testing.app(), "efs-with-backup", toStackProps(settings));
+  const json = JSON.parse(Testing.synth(stack));
+  // THEN the fleet, the volume and the plan carry the values
+  const [fleet] = Object.values(json.resource.aws_autoscaling_group) as { desired_capacity: number }[];
+  expect(fleet.desired_capacity).toBe(3);
+  const [volume] = Object.values(json.resource.aws_ebs_volume) as { size: number }[];
+  expect(volume.size).toBe(10);
+  const [plan] = Object.values(json.resource.aws_backup_plan) as {
+    rule: { lifecycle: { delete_after: number } }[];
+  }[];
+  expect(plan.rule[0].lifecycle.delete_after).toBe(90);
+});
+
+test("a One Zone file system gets its single mount target in its own AZ", () => {
+  const settings = settingsWith({ oneZoneAvailabilityZone: "eu-west-1b" });
+  const json = JSON.parse(Testing.synth(new EfsStack(Testing.app(), "efs", toStackProps(settings))));
+  const mountTargets = Object.values(json.resource.aws_efs_mount_target) as { subnet_id: string }[];
+  expect(mountTargets.map((m) => m.subnet_id)).toEqual([expect.stringMatching(/private-subnet-eu-west-1b/)]);
+  const [fileSystem] = Object.values(json.resource.aws_efs_file_system) as {
+    availability_zone_name: string;
+  }[];
+  expect(fileSystem.availability_zone_name).toBe("eu-west-1b");
 });
