@@ -7,6 +7,7 @@ import {
   ThroughputMode,
 } from "../modules/efs/types";
 import { LOG_RETENTION_DAYS } from "../modules/network";
+import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, REGION_PATTERN } from "../modules/shared/patterns";
 
 /*
  * The settings file of the reference app: one per environment (`config/<env>.json`), validated here
@@ -19,10 +20,6 @@ import { LOG_RETENTION_DAYS } from "../modules/network";
  * settings themselves (CIDRs against each other, AZs against the region).
  */
 
-// Region and AZ names as AWS spells them ("eu-west-1", "us-gov-west-1", "eu-west-1a").
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const AZ_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
-const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 /**
  * S3 general-purpose bucket naming rules
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3 to 63 characters,
@@ -188,7 +185,7 @@ const fileSystem = section({
     .optional(),
   oneZoneAvailabilityZone: z
     .string()
-    .regex(AZ_PATTERN, { error: 'must be an AZ name such as "eu-west-1a"' })
+    .regex(AZ_NAME_PATTERN, { error: 'must be an AZ name such as "eu-west-1a"' })
     .describe("Makes a One Zone file system in this AZ (one of availabilityZones). Default: regional.")
     .optional(),
   createKmsKey: z
@@ -220,7 +217,7 @@ const fileSystem = section({
     region: region("Destination Region."),
     availabilityZone: z
       .string()
-      .regex(AZ_PATTERN, { error: 'must be an AZ name such as "eu-central-1a"' })
+      .regex(AZ_NAME_PATTERN, { error: 'must be an AZ name such as "eu-central-1a"' })
       .describe("Makes the replica One Zone in this AZ. Default: regional.")
       .optional(),
     kmsKeyArn: kmsKeyArn("KMS key of the replica. Default: the AWS-managed key there.").optional(),
@@ -420,7 +417,7 @@ const settingsShape = {
     .array(
       z
         .string()
-        .regex(AZ_PATTERN, { error: 'must be an AZ name such as "eu-west-1a"' })
+        .regex(AZ_NAME_PATTERN, { error: 'must be an AZ name such as "eu-west-1a"' })
         .describe("An AZ name."),
     )
     .min(2, { error: "needs at least 2 AZs: a regional file system has mount targets in 2 or more" })
@@ -459,7 +456,7 @@ function checkCrossFieldRules(value: Record<string, unknown>, ctx: Issues): void
   const zones = Array.isArray(value.availabilityZones) ? value.availabilityZones : [];
   zones.forEach((zone, index) => {
     if (typeof zone !== "string") return;
-    if (regionName !== undefined && AZ_PATTERN.test(zone) && !zone.startsWith(regionName)) {
+    if (regionName !== undefined && AZ_NAME_PATTERN.test(zone) && !zone.startsWith(regionName)) {
       ctx.addIssue({
         code: "custom",
         path: ["availabilityZones", index],

@@ -3,12 +3,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
-// End-to-end: `main.ts` as a child process, as `npm run synth` and `cdktf synth` run it. The long
+// End-to-end: `main.ts` as a child process, through the same launcher `npm run synth` and
+// `cdktf synth` use (scripts/synth.js). The long
 // list of bad inputs is covered in-process (schema.test.ts, module-errors.test.ts); here one run per
 // phase proves the exit status, the message and that the previous output survives byte for byte.
 
 const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const SYNTH_LAUNCHER = join(ROOT, "scripts", "synth.js");
 
 interface Run {
   readonly code: number | null;
@@ -48,8 +49,8 @@ function runMain(settings: object | string): Promise<Run> {
   }
   return new Promise((resolve) => {
     const child = execFile(
-      TSX,
-      ["main.ts"],
+      process.execPath,
+      [SYNTH_LAUNCHER],
       { cwd: ROOT, env: { ...process.env, STACK_CONFIG: configFile, CDKTF_OUTDIR: outdir } },
       (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr, outdir, before }),
     );

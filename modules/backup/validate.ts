@@ -1,6 +1,7 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EbsSnapshotBackupProps } from "./ebs-snapshot-backup";
 import type { AwsBackupPlanProps } from "./aws-backup-plan";
+import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN } from "../shared/patterns";
 
 export const DEFAULT_SOURCE_PATH = "/mnt/shared-home";
 export const DEFAULT_MOUNT_PATH = "/mnt/backup";
@@ -22,8 +23,6 @@ export const COLD_STORAGE_MIN_DAYS = 90;
 /** A compliance-mode vault lock has a grace time of at least 3 days (Backup developer guide, "Vault Lock"). */
 export const VAULT_LOCK_CHANGEABLE_MIN_DAYS = 3;
 
-const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
-const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 const RESOURCE_ARN_PATTERN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/;
 // AWS's recommended device names for EBS data volumes on Linux.
 const DEVICE_NAME_PATTERN = /^\/dev\/(sd|xvd)[f-p]$/;

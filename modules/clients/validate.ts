@@ -4,6 +4,7 @@ import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EfsClientsProps } from "./index";
 import { estimatedUserDataBytes, heredocConflicts, MountSettings, USER_DATA_MAX_BYTES } from "./user-data";
 import { CLIENT_ACCESS_LEVELS, MOUNT_METHODS, PLACEMENTS } from "./types";
+import { KMS_KEY_ARN_PATTERN } from "../shared/patterns";
 
 /** Bounds on the wait for a mount target: long enough for a new one, short enough to notice a broken one. */
 export const MOUNT_TARGET_WAIT_SECONDS = { min: 10, max: 3600 } as const;
@@ -38,7 +39,6 @@ const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const AMI_PATTERN = /^(ami-[0-9a-f]{8,17}|resolve:ssm:\/?[A-Za-z0-9_.\-/:]+)$/;
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,27}$/;
 const DEVICE_NAME_PATTERN = /^\/dev\/(sd[a-z]\d*|xvd[a-z]\d*|nvme\d+n\d+)$/;
-const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 
 /** Checks every prop of the clients construct; throws once, listing every problem. */
 export function validateClientsProps(path: string, props: EfsClientsProps, settings: MountSettings): void {

@@ -7,12 +7,11 @@ import {
   PROVISIONED_THROUGHPUT_MIBPS,
   ThroughputMode,
 } from "./types";
+import { KMS_KEY_ARN_PATTERN, REGION_PATTERN } from "../shared/patterns";
 
 const PERFORMANCE_MODES = Object.values(PerformanceMode) as string[];
 const THROUGHPUT_MODES = Object.values(ThroughputMode) as string[];
 const TRANSITIONS = Object.values(LifecycleTransition) as string[];
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 const ACCESS_POINT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const POSIX_ID_MAX = 4294967295;
 

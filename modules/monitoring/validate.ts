@@ -1,5 +1,6 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EfsMonitoringProps } from "./index";
+import { REGION_PATTERN } from "../shared/patterns";
 
 /**
  * The largest burst-credit balance a file system under 1 TiB can hold, and the balance a new file
@@ -9,7 +10,6 @@ import type { EfsMonitoringProps } from "./index";
  */
 export const MAX_BURST_CREDIT_BALANCE_BYTES = Math.floor(2.1 * 1024 ** 4);
 
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 // Deliberately loose: one @, no spaces, a dot in the domain. SNS sends a confirmation mail anyway.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -13,6 +13,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, Ipv4Block, parseCidr } from "../shared/cidr";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import { accountIdOfArn } from "../shared/arn";
+import { AZ_NAME_PATTERN } from "../shared/patterns";
 
 /** A subnet and the availability zone it lives in; the zone decides where a mount target goes. */
 export interface SubnetRef {
@@ -84,7 +85,6 @@ export const LOG_RETENTION_DAYS = [
 
 const DEFAULT_VPC_CIDR = "10.0.0.0/16";
 const DEFAULT_FLOW_LOG_RETENTION_DAYS = 90;
-const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 
 /**
  * A VPC with a public and a private subnet in each of 2 or more AZs.
