@@ -1,0 +1,172 @@
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const PROJECT_ROOT = resolve(__dirname, "..", "..");
+const LAUNCHER = join(PROJECT_ROOT, "scripts", "synth.js");
+const TSX = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+}
+
+/** Every file under `dir`, by path relative to it, with its content. */
+function readTree(dir: string, prefix = ""): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const relative = join(prefix, entry.name);
+    if (entry.isDirectory()) Object.assign(files, readTree(dir, relative));
+    else files[relative] = readFileSync(join(dir, relative), "utf8");
+  }
+  return files;
+}
+
+describe("npm run synth (scripts/synth.js) against tsx main.ts", () => {
+  // A copy of the project, so that the synth writes its usual cdktf.out without touching the
+  // checkout, whatever main.ts reads or writes relative to the working directory.
+  const copy = mkdtempSync(join(tmpdir(), "efs-synth-launcher-"));
+  const cache = join(copy, "bundle-cache");
+  let expected: Record<string, string>;
+
+  beforeAll(() => {
+    const skipped = new Set(["node_modules", ".git", "cdktf.out", ".bench", "coverage"]);
+    cpSync(PROJECT_ROOT, copy, {
+      recursive: true,
+      filter: (source) =>
+        !skipped.has(source.slice(PROJECT_ROOT.length + 1).split("/")[0]) && !source.endsWith(".tfstate"),
+    });
+    symlinkSync(join(PROJECT_ROOT, "node_modules"), join(copy, "node_modules"));
+    const reference = run(TSX, ["main.ts"], copy);
+    if (reference.status !== 0) throw new Error(`tsx main.ts failed:\n${reference.stderr}`);
+    expected = readTree(join(copy, "cdktf.out"));
+  });
+
+  test("writes byte-identical output when it has to build the bundle", () => {
+    // WHEN the cache is empty
+    const result = run(process.execPath, [join(copy, "scripts", "synth.js")], copy, {
+      EFS_SYNTH_CACHE_DIR: cache,
+      EFS_SYNTH_DEBUG: "1",
+    });
+    // THEN
+    expect(result.stderr).toContain("efs-synth: building bundle");
+    expect(result.status).toBe(0);
+    expect(readTree(join(copy, "cdktf.out"))).toEqual(expected);
+  });
+
+  test("writes byte-identical output from the cached bundle and V8 code cache", () => {
+    // GIVEN a run that stores the code cache, WHEN the next run uses both caches
+    run(process.execPath, [join(copy, "scripts", "synth.js")], copy, { EFS_SYNTH_CACHE_DIR: cache });
+    const result = run(process.execPath, [join(copy, "scripts", "synth.js")], copy, {
+      EFS_SYNTH_CACHE_DIR: cache,
+      EFS_SYNTH_DEBUG: "1",
+    });
+    // THEN
+    expect(result.stderr).toContain("efs-synth: cached bundle");
+    expect(readdirSync(cache).filter((name) => name.endsWith(".v8"))).toHaveLength(1);
+    expect(result.status).toBe(0);
+    expect(readTree(join(copy, "cdktf.out"))).toEqual(expected);
+  });
+});
+
+describe("scripts/synth.js with any TypeScript entry", () => {
+  const dir = mkdtempSync(join(tmpdir(), "efs-synth-fixture-"));
+  const cache = join(dir, "bundle-cache");
+  const launch = (entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) =>
+    run(process.execPath, [LAUNCHER, entry, ...args], dir, { EFS_SYNTH_CACHE_DIR: cache, ...env });
+
+  beforeAll(() => {
+    mkdirSync(join(dir, "lib"));
+    writeFileSync(join(dir, "lib", "message.ts"), `export const message: string = "first";\n`);
+    writeFileSync(join(dir, "lib", "where.ts"), "export const where = [__dirname, __filename];\n");
+    writeFileSync(join(dir, "a.ts"), "export class Widget {}\n");
+    writeFileSync(join(dir, "b.ts"), "export class Widget {\n  size = 1;\n}\n");
+    writeFileSync(
+      join(dir, "app.ts"),
+      [
+        `import { message } from "./lib/message";`,
+        `import { where } from "./lib/where";`,
+        `import { Widget as A } from "./a";`,
+        `import { Widget as B } from "./b";`,
+        `const report = { message, where, names: [A.name, B.name], argv: process.argv.slice(1) };`,
+        `console.log(JSON.stringify(report));`,
+        `if (process.env.FIXTURE_THROW) throw new Error("region: 'mars-1' is not allowed; use eu-west-1");`,
+        `if (process.env.FIXTURE_EXIT_CODE) process.exitCode = Number(process.env.FIXTURE_EXIT_CODE);`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  const report = (result: SpawnSyncReturns<string>) =>
+    JSON.parse(result.stdout.trim().split("\n").pop() ?? "");
+
+  test("rebuilds when an imported file changes", () => {
+    // GIVEN a cached bundle
+    expect(report(launch("app.ts")).message).toBe("first");
+    // WHEN an imported file changes
+    writeFileSync(join(dir, "lib", "message.ts"), `export const message: string = "second";\n`);
+    // THEN
+    expect(report(launch("app.ts")).message).toBe("second");
+  });
+
+  test("gives each file its own __dirname and __filename, as tsx does", () => {
+    expect(report(launch("app.ts")).where).toEqual([join(dir, "lib"), join(dir, "lib", "where.ts")]);
+  });
+
+  test("keeps class names as written when two files use the same one", () => {
+    expect(report(launch("app.ts")).names).toEqual(["Widget", "Widget"]);
+  });
+
+  test("passes the app's arguments through, with the entry as argv[1]", () => {
+    expect(report(launch("app.ts", ["--stack", "efs"])).argv).toEqual([
+      join(dir, "app.ts"),
+      "--stack",
+      "efs",
+    ]);
+  });
+
+  test("passes the app's exit code through", () => {
+    expect(launch("app.ts", [], { FIXTURE_EXIT_CODE: "3" }).status).toBe(3);
+  });
+
+  test("prints the app's error unchanged and exits 1, as tsx does", () => {
+    // WHEN the app throws, under the launcher and under tsx
+    const launched = launch("app.ts", [], { FIXTURE_THROW: "1" });
+    const reference = run(TSX, ["app.ts"], dir, { FIXTURE_THROW: "1" });
+    // THEN both print the same error line and exit 1
+    const errorLine = (stderr: string) => stderr.split("\n").find((line) => line.startsWith("Error:"));
+    expect(errorLine(launched.stderr)).toBe("Error: region: 'mars-1' is not allowed; use eu-west-1");
+    expect(errorLine(launched.stderr)).toBe(errorLine(reference.stderr));
+    expect(launched.status).toBe(1);
+    expect(reference.status).toBe(1);
+  });
+
+  test("shows TypeScript lines in stack traces with NODE_OPTIONS=--enable-source-maps", () => {
+    const result = launch("app.ts", [], { FIXTURE_THROW: "1", NODE_OPTIONS: "--enable-source-maps" });
+    expect(result.stderr).toContain(`${join(dir, "app.ts")}:7:`);
+  });
+
+  test("reports a syntax error with file, line and column and exits 1", () => {
+    // GIVEN
+    writeFileSync(join(dir, "broken.ts"), "const ok = 1;\nconst x: = 2;\n");
+    // WHEN
+    const result = launch("broken.ts");
+    // THEN
+    expect(result.stderr).toContain("broken.ts:2:9");
+    expect(result.stderr).toContain('Unexpected "="');
+    expect(result.status).toBe(1);
+  });
+});
