@@ -146,7 +146,7 @@ export async function appliedState(base: PlanResult): Promise<TerraformState> {
   let state = stateFromPlan(base.plan, await providerSchemas(base.stackDir));
   for (let attempt = 1; attempt <= MAX_SETTLE_PLANS; attempt++) {
     writeState(base.stackDir, state);
-    const { plan } = await planStack(base.stackDir);
+    const { plan } = await planStack(base.stackDir, [], { validate: false });
     const pending = pendingChanges(plan);
     if (pending.length === 0) return state;
     // Updates whose new values are all known settle everything: folding them in leaves nothing to plan.

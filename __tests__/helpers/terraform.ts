@@ -25,15 +25,26 @@ export function findProviderMirror(): string | undefined {
   return MIRROR_CANDIDATES.find((dir) => existsSync(join(dir, "registry.terraform.io", "hashicorp", "aws")));
 }
 
-/** Shared across test files and runs, so each `terraform init` links the provider instead of copying 700 MB. */
+/**
+ * Without a mirror, providers come from the registry into this cache, shared across test files and
+ * runs, so each `terraform init` links the 700 MB provider instead of downloading it.
+ */
 const PLUGIN_CACHE_DIR =
   process.env.TF_PLUGIN_CACHE_DIR ?? join(tmpdir(), "cdktf-efs-terraform-plugin-cache");
 
-function writeCliConfig(dir: string): string {
-  mkdirSync(PLUGIN_CACHE_DIR, { recursive: true });
+/**
+ * An unpacked filesystem mirror already is a cache: `init` symlinks the provider straight from it
+ * (about 0.5 s). Adding `plugin_cache_dir` on top would make every `init` re-create the cache's
+ * symlink, and a `plan` running in parallel through the old link then fails with "fork/exec ...:
+ * no such file or directory"; so with a mirror there is no plugin cache.
+ */
+function writeCliConfig(dir: string): { path: string; usesPluginCache: boolean } {
   const mirror = findProviderMirror();
-  const installation = mirror
-    ? `provider_installation {
+  const path = join(dir, "harness.tfrc");
+  if (mirror) {
+    writeFileSync(
+      path,
+      `provider_installation {
   filesystem_mirror {
     path    = ${JSON.stringify(mirror)}
     include = ["registry.terraform.io/hashicorp/*"]
@@ -42,11 +53,13 @@ function writeCliConfig(dir: string): string {
     exclude = ["registry.terraform.io/hashicorp/*"]
   }
 }
-`
-    : "";
-  const path = join(dir, "harness.tfrc");
-  writeFileSync(path, `${installation}plugin_cache_dir = ${JSON.stringify(PLUGIN_CACHE_DIR)}\n`);
-  return path;
+`,
+    );
+    return { path, usesPluginCache: false };
+  }
+  mkdirSync(PLUGIN_CACHE_DIR, { recursive: true });
+  writeFileSync(path, `plugin_cache_dir = ${JSON.stringify(PLUGIN_CACHE_DIR)}\n`);
+  return { path, usesPluginCache: true };
 }
 
 /** Credentials and flags that let the AWS provider plan with no network and no account. */
@@ -159,10 +172,10 @@ async function withInitLock<T>(work: () => Promise<T>): Promise<T> {
 async function initStack(stackDir: string): Promise<string> {
   writeOverrides(stackDir);
   const cliConfig = writeCliConfig(stackDir);
-  await withInitLock(() =>
-    terraform(stackDir, cliConfig, ["init", "-input=false", "-no-color", "-backend=true"]),
-  );
-  return cliConfig;
+  const init = () =>
+    terraform(stackDir, cliConfig.path, ["init", "-input=false", "-no-color", "-backend=true"]);
+  await (cliConfig.usesPluginCache ? withInitLock(init) : init());
+  return cliConfig.path;
 }
 
 /** Runs `terraform init` and `validate` in a synthesized stack directory. */
