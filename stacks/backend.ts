@@ -1,4 +1,5 @@
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 
 /**
  * S3-native state locking (`use_lockfile`) became GA in Terraform 1.11, which also deprecated the
@@ -39,7 +40,7 @@ export function useLocalBackend(stack: TerraformStack, stackName: string, stateF
 
 /** An encrypted S3 backend with S3-native locking; key `<keyPrefix>/<stack>.tfstate`. */
 export function useS3Backend(stack: TerraformStack, stackName: string, options: RemoteStateOptions): void {
-  new S3Backend(stack, {
+  const backend = new S3Backend(stack, {
     bucket: options.bucket,
     key: `${options.keyPrefix}/${stackName}.tfstate`,
     region: options.region,
@@ -47,8 +48,9 @@ export function useS3Backend(stack: TerraformStack, stackName: string, options: 
     kmsKeyId: options.kmsKeyArn,
     dynamodbTable: options.dynamodbTable,
   });
-  // cdktf 0.21's S3BackendConfig has no prop for use_lockfile (added in Terraform 1.10).
-  stack.addOverride("terraform.backend.s3.use_lockfile", true);
+  // cdktf 0.21's S3BackendConfig has no prop for use_lockfile (added in Terraform 1.10). An override
+  // of the backend itself lands inside `backend "s3"` in both the JSON and the HCL synth.
+  backend.addOverride("use_lockfile", true);
   requireTerraformVersion(stack);
 }
 
@@ -59,5 +61,33 @@ export function useBackend(stack: TerraformStack, stackName: string, remoteState
 }
 
 function requireTerraformVersion(stack: TerraformStack): void {
-  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
+  new RequiredTerraformVersion(stack, "required-terraform-version", REQUIRED_TERRAFORM_VERSION);
+}
+
+/**
+ * `terraform { required_version = ... }`, in the JSON synth only.
+ *
+ * DEVIATION: `cdktf synth --hcl` cannot write it. cdktf 0.21's HCL writer (`renderTerraform` in
+ * `cdktf/lib/hcl/render.js`) renders `required_providers`, `backend` and `cloud` of the `terraform`
+ * block and, for every other key, passes the list of key names instead of the values to the
+ * attribute writer: `required_version` comes out as `0 = "required_version"`, which Terraform
+ * rejects. Nothing else the writer emits opens a `terraform` block, so this element leaves the HCL
+ * without the constraint (a `stack.addOverride` would reach the HCL writer and break it).
+ */
+class RequiredTerraformVersion extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly constraint: string,
+  ) {
+    super(scope, id);
+  }
+
+  toTerraform(): Record<string, unknown> {
+    return { terraform: { required_version: this.constraint } };
+  }
+
+  toHclTerraform(): Record<string, unknown> {
+    return {};
+  }
 }

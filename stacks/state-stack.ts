@@ -9,6 +9,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { useLocalBackend } from "./backend";
+import { jsonDocument } from "../modules/shared/json";
 
 /** Days after which a state version that is no longer current is deleted, unless settings say otherwise. */
 export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
@@ -108,7 +109,7 @@ export class StateStack extends TerraformStack {
     // S3 rejects concurrent changes to one bucket's policy and public-access block, so order them.
     new S3BucketPolicy(this, "state-bucket-policy", {
       bucket,
-      policy: JSON.stringify({
+      policy: jsonDocument({
         Version: "2012-10-17",
         Statement: [
           {

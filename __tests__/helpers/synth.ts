@@ -64,13 +64,5 @@ export function readStackJson(outdir: string, stackName: string): TerraformJson 
   return JSON.parse(readFileSync(join(outdir, "stacks", stackName, "cdk.tf.json"), "utf8"));
 }
 
-/**
- * Parses a JSON policy document that may hold Terraform interpolations such as
- * `${element(split(":", aws_vpc.x.arn), 4)}`, whose inner quotes are not JSON-escaped.
- * Inner quotes become single quotes so the document parses and tests can still read the expression.
- */
-export function parsePolicy(document: string): any {
-  return JSON.parse(
-    document.replace(/\$\{([^}]*)\}/g, (_, expr: string) => "${" + expr.replace(/"/g, "'") + "}"),
-  );
-}
+/** Policy documents and dashboard bodies, in JSON text or as `${jsonencode(...)}`: see ./policy. */
+export { parsePolicy } from "./policy";

@@ -72,15 +72,36 @@ const MOCK_PROVIDER = {
   skip_region_validation: true,
 };
 
+/** How the harness prepares a stack directory. */
+export interface HarnessOptions {
+  /**
+   * Aliases of the stack's extra `aws` providers, besides the default (unaliased) one; each gets mock
+   * credentials. Read from the stack's `cdk.tf.json` when not given. An HCL synth (`cdk.tf`) has no
+   * JSON to read them from, so a test of one says which aliases the stack declares (`[]` for none).
+   */
+  readonly providerAliases?: readonly string[];
+}
+
+/** The `alias` of each `aws` provider block a stack declares, `undefined` for the default one. */
+function declaredAwsProviders(stackDir: string, { providerAliases }: HarnessOptions): (string | undefined)[] {
+  if (providerAliases) return [undefined, ...providerAliases];
+  const file = join(stackDir, "cdk.tf.json");
+  if (!existsSync(file)) {
+    throw new Error(`${file} does not exist; for an HCL synth, pass providerAliases to the harness`);
+  }
+  const stack = JSON.parse(readFileSync(file, "utf8")) as TerraformJson;
+  const declared = stack.provider?.aws;
+  return (Array.isArray(declared) ? declared : [declared ?? {}]).map((p: TerraformJson) => p.alias);
+}
+
 /**
  * Override files, written only here and never by the shipped synth: mock credentials on every AWS
- * provider (aliases included) and a local backend inside the test directory.
+ * provider (aliases included) and a local backend inside the test directory. A JSON override file
+ * overrides an HCL `cdk.tf` as well as a `cdk.tf.json`.
  */
-function writeOverrides(stackDir: string): void {
-  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as TerraformJson;
-  const declared = stack.provider?.aws;
-  const providers = (Array.isArray(declared) ? declared : [declared ?? {}]).map((p: TerraformJson) =>
-    p.alias ? { alias: p.alias, ...MOCK_PROVIDER } : { ...MOCK_PROVIDER },
+function writeOverrides(stackDir: string, options: HarnessOptions): void {
+  const providers = declaredAwsProviders(stackDir, options).map((alias) =>
+    alias ? { alias, ...MOCK_PROVIDER } : { ...MOCK_PROVIDER },
   );
   const override = {
     provider: { aws: providers },
@@ -169,8 +190,8 @@ async function withInitLock<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Writes the harness files and runs `terraform init`; returns the CLI config to use from then on. */
-async function initStack(stackDir: string): Promise<string> {
-  writeOverrides(stackDir);
+async function initStack(stackDir: string, options: HarnessOptions): Promise<string> {
+  writeOverrides(stackDir, options);
   const cliConfig = writeCliConfig(stackDir);
   const init = () =>
     terraform(stackDir, cliConfig.path, ["init", "-input=false", "-no-color", "-backend=true"]);
@@ -178,9 +199,9 @@ async function initStack(stackDir: string): Promise<string> {
   return cliConfig.path;
 }
 
-/** Runs `terraform init` and `validate` in a synthesized stack directory. */
-export async function validateStack(stackDir: string): Promise<void> {
-  const cliConfig = await initStack(stackDir);
+/** Runs `terraform init` and `validate` in a synthesized stack directory (JSON or HCL synth). */
+export async function validateStack(stackDir: string, options: HarnessOptions = {}): Promise<void> {
+  const cliConfig = await initStack(stackDir, options);
   await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
 }
 
@@ -193,9 +214,9 @@ export async function validateStack(stackDir: string): Promise<void> {
 export async function planStack(
   stackDir: string,
   extraPlanArgs: string[] = [],
-  { validate = true }: { validate?: boolean } = {},
+  { validate = true, ...options }: { validate?: boolean } & HarnessOptions = {},
 ): Promise<PlanResult> {
-  const cliConfig = await initStack(stackDir);
+  const cliConfig = await initStack(stackDir, options);
   if (validate) await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
   await terraform(stackDir, cliConfig, [
     "plan",

@@ -369,7 +369,7 @@ describe("AwsBackupPlan", () => {
   test("gives the role to AWS Backup only, with the AWS-managed backup and restore policies", () => {
     const { json } = buildAwsBackup();
     const role = onlyResource(json, "aws_iam_role");
-    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+    expect(parsePolicy(role.assume_role_policy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
     expect(configsOf(json, "aws_iam_role_policy")).toHaveLength(0);

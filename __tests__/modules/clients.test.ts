@@ -202,6 +202,21 @@ describe("EfsClients", () => {
       expect(configsOf(json, "aws_autoscaling_group")).toHaveLength(0);
     });
 
+    test("writes the replacement trigger as a reference in the HCL synth too", () => {
+      // GIVEN the default two instances
+      const { stack } = build();
+      // WHEN the stack is written as HCL
+      const hcl: string = stack.toHclTerraform().hcl;
+      // THEN each instance's trigger is the launch template's attribute, not a quoted string
+      const triggers = hcl.match(/replace_triggered_by\s*=.*/g);
+      expect(triggers).toHaveLength(2);
+      for (const trigger of triggers ?? []) {
+        expect(trigger).toMatch(
+          /^replace_triggered_by = \[aws_launch_template\.clients_launch-template_[0-9A-F]+\.latest_version\]$/,
+        );
+      }
+    });
+
     test("goes round the subnets when there are more instances than AZs", () => {
       const { json } = build({ count: 3 });
       expect(configsOf(json, "aws_instance").map((i) => i.availability_zone)).toEqual([
@@ -293,7 +308,7 @@ describe("EfsClients", () => {
     test("has an instance profile with SSM core access only, from a role EC2 assumes", () => {
       const { json } = build();
       const role = onlyResource(json, "aws_iam_role");
-      expect(JSON.parse(role.assume_role_policy)).toEqual({
+      expect(parsePolicy(role.assume_role_policy)).toEqual({
         Version: "2012-10-17",
         Statement: [
           { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -312,7 +327,7 @@ describe("EfsClients", () => {
 
     test("grants root access on this file system only, in the role's policy and the file-system policy", () => {
       const { json } = build();
-      const identityPolicy = JSON.parse(onlyResource(json, "aws_iam_role_policy").policy);
+      const identityPolicy = parsePolicy(onlyResource(json, "aws_iam_role_policy").policy);
       expect(identityPolicy.Statement).toEqual([
         {
           Effect: "Allow",
@@ -331,11 +346,11 @@ describe("EfsClients", () => {
     });
 
     test("grants read or read-write access when asked", () => {
-      const read = JSON.parse(
+      const read = parsePolicy(
         onlyResource(build({ access: "read", seedShareFromLocal: false }).json, "aws_iam_role_policy").policy,
       );
       expect(read.Statement[0].Action).toEqual(["elasticfilesystem:ClientMount"]);
-      const readWrite = JSON.parse(
+      const readWrite = parsePolicy(
         onlyResource(build({ access: "read-write", seedShareFromLocal: false }).json, "aws_iam_role_policy")
           .policy,
       );

@@ -261,8 +261,7 @@ describe("EfsMonitoring", () => {
 
   describe("dashboard", () => {
     function widgetsOf(json: ReturnType<typeof synth>): any[] {
-      // The body is plain JSON: the file-system id resolves to ${...} without inner quotes.
-      return JSON.parse(onlyResource(json, "aws_cloudwatch_dashboard").dashboard_body).widgets;
+      return parsePolicy(onlyResource(json, "aws_cloudwatch_dashboard").dashboard_body).widgets;
     }
     const metricWidget = (widgets: any[], title: RegExp) => {
       const found = widgets.filter((w) => w.type === "metric" && title.test(w.properties.title));

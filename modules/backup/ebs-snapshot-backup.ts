@@ -7,6 +7,7 @@ import { partitionOfArn, regionOfArn } from "../shared/arn";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import { hostSetupParts, terraformText } from "./host-setup";
 import { DEFAULT_MOUNT_PATH, DEFAULT_SOURCE_PATH, validateEbsSnapshotBackupProps } from "./validate";
+import { jsonDocument } from "../shared/json";
 
 /** The tag the backup script puts on every snapshot, with the volume id as value. Retention and IAM key on it. */
 export const SNAPSHOT_TAG_KEY = "backup-shared-home:volume";
@@ -194,7 +195,7 @@ export class EbsSnapshotBackup extends Construct {
     return new IamRolePolicy(this, `snapshot-policy-${role.node.id}`, {
       role: role.id,
       name: `${this.node.id}-snapshots`,
-      policy: JSON.stringify(this.snapshotPolicyDocument()),
+      policy: jsonDocument(this.snapshotPolicyDocument()),
     });
   }
 

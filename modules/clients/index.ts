@@ -13,6 +13,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { SubnetRef } from "../network";
 import type { SharedFileSystem } from "../efs";
 import { partitionOfArn } from "../shared/arn";
+import { replaceTriggersAsReferences } from "../shared/lifecycle";
 import { ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
 import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
@@ -164,6 +165,13 @@ export interface ClientInstanceRef {
   readonly sessionCommand: string;
 }
 
+/** An instance whose `replace_triggered_by` entries are references in the HCL synth as well. */
+class ReplaceableInstance extends Instance {
+  toHclTerraform(): ReturnType<Instance["toHclTerraform"]> {
+    return replaceTriggersAsReferences(super.toHclTerraform());
+  }
+}
+
 /**
  * Machines that mount an EFS file system at `/home` (or `mountPath`), spread over AZs: fixed
  * instances or an Auto Scaling group, both from one launch template.
@@ -282,7 +290,7 @@ export class EfsClients extends Construct {
     this.instances = Array.from({ length: count }, (_, i) => {
       const subnet = props.subnets[i % props.subnets.length];
       const name = `${namePrefix}-${i + 1}`;
-      const instance = new Instance(this, `instance-${i + 1}`, {
+      const instance = new ReplaceableInstance(this, `instance-${i + 1}`, {
         launchTemplate: { id: this.launchTemplate.id, version: latestVersion },
         subnetId: subnet.id,
         availabilityZone: subnet.availabilityZone,

@@ -22,6 +22,7 @@ import {
   ReplicationOptions,
   ThroughputMode,
 } from "./types";
+import { jsonDocument } from "../shared/json";
 
 export * from "./types";
 
@@ -302,7 +303,7 @@ export class SharedFileSystem extends Construct {
 
     new EfsFileSystemPolicy(this, "file-system-policy", {
       fileSystemId: this.fileSystem.id,
-      policy: Lazy.stringValue({ produce: () => JSON.stringify(this.policyDocument(props)) }),
+      policy: Lazy.stringValue({ produce: () => jsonDocument(this.policyDocument(props)) }),
     });
   }
 
@@ -351,7 +352,7 @@ export class SharedFileSystem extends Construct {
     new IamRolePolicy(this, `grant-${label}`, {
       role: role.id,
       name: `${this.namePrefix}-efs-${level}`,
-      policy: JSON.stringify({
+      policy: jsonDocument({
         Version: "2012-10-17",
         Statement: [
           {

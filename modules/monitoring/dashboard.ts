@@ -1,4 +1,5 @@
 import { EFS_NAMESPACE, STORAGE_CLASSES, THROUGHPUT_UTILIZATION } from "./metrics";
+import { jsonDocument } from "../shared/json";
 
 /** What the dashboard shows for one file system. */
 export interface DashboardOptions {
@@ -146,5 +147,5 @@ export function dashboardBody(options: DashboardOptions): string {
       yAxis: { left: { label: graph.yLabel, min: 0 } },
     },
   }));
-  return JSON.stringify({ widgets: [alarmStatus, ...widgets] });
+  return jsonDocument({ widgets: [alarmStatus, ...widgets] });
 }

@@ -16,6 +16,7 @@ import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
 import { dashboardBody } from "./dashboard";
 import { EFS_NAMESPACE, THROUGHPUT_UTILIZATION } from "./metrics";
 import { validateMonitoringProps } from "./validate";
+import { jsonDocument } from "../shared/json";
 
 export { MAX_BURST_CREDIT_BALANCE_BYTES } from "./validate";
 
@@ -142,7 +143,7 @@ export class EfsMonitoring extends Construct {
       // A key's `policy` cannot refer to the key's own ARN, so the policy is a resource of its own.
       const keyPolicy = new KmsKeyPolicy(this, "alarm-topic-key-policy", {
         keyId: this.topicKey.id,
-        policy: JSON.stringify(alarmTopicKeyPolicy(this.topicKey.arn)),
+        policy: jsonDocument(alarmTopicKeyPolicy(this.topicKey.arn)),
       });
       this.topic = new SnsTopic(this, "alarm-topic", {
         namePrefix: `${namePrefix}-alarms-`,
@@ -153,7 +154,7 @@ export class EfsMonitoring extends Construct {
       this.topicArn = this.topic.arn;
       const topicPolicy = new SnsTopicPolicy(this, "alarm-topic-policy", {
         arn: this.topic.arn,
-        policy: JSON.stringify(alarmTopicPolicy(this.topic.arn)),
+        policy: jsonDocument(alarmTopicPolicy(this.topic.arn)),
       });
       deliveryPath.push(keyPolicy, topicPolicy);
       for (const email of props.alarmEmails ?? []) {

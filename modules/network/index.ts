@@ -14,6 +14,7 @@ import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, Ipv4Block, parseCid
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import { accountIdOfArn } from "../shared/arn";
 import { AZ_NAME_PATTERN } from "../shared/patterns";
+import { jsonDocument } from "../shared/json";
 
 /** A subnet and the availability zone it lives in; the zone decides where a mount target goes. */
 export interface SubnetRef {
@@ -221,7 +222,7 @@ export class Network extends Construct implements NetworkRef {
     const role = new IamRole(this, "flow-log-role", {
       namePrefix: `${namePrefix}-flow-logs-`,
       description: "Lets VPC Flow Logs write to its CloudWatch log group",
-      assumeRolePolicy: JSON.stringify({
+      assumeRolePolicy: jsonDocument({
         Version: "2012-10-17",
         Statement: [
           {
@@ -237,7 +238,7 @@ export class Network extends Construct implements NetworkRef {
     new IamRolePolicy(this, "flow-log-role-policy", {
       role: role.id,
       name: "write-flow-logs",
-      policy: JSON.stringify({
+      policy: jsonDocument({
         Version: "2012-10-17",
         Statement: [
           {

@@ -1,0 +1,48 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { validateStack } from "../helpers/terraform";
+
+// The way out of CDKTF: `cdktf synth --hcl` writes plain Terraform, which must stand on its own.
+// One HCL synth of the real app (main.ts, default settings) for every test below.
+
+const ROOT = join(__dirname, "..", "..");
+const STACKS = ["state", "efs", "efs-with-backup"] as const;
+const outdir = mkdtempSync(join(tmpdir(), "cdktf-efs-hcl-"));
+
+beforeAll(async () => {
+  await promisify(execFile)(
+    join(ROOT, "node_modules", ".bin", "cdktf"),
+    ["synth", "--hcl", "--output", outdir],
+    {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1", CI: "1" },
+    },
+  );
+}, 300_000);
+
+test("writes one HCL directory per stack of the app", () => {
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+  expect(Object.keys(manifest.stacks).sort()).toEqual([...STACKS].sort());
+});
+
+describe.each(STACKS)("the %s stack as HCL", (stack) => {
+  const stackDir = join(outdir, "stacks", stack);
+
+  test("is Terraform's native syntax, not JSON", () => {
+    expect(existsSync(join(stackDir, "cdk.tf.json"))).toBe(false);
+    const hcl = readFileSync(join(stackDir, "cdk.tf"), "utf8");
+    expect(hcl).toMatch(/^terraform \{$/m);
+    expect(hcl).toMatch(/^provider "aws" \{$/m);
+    expect(hcl).toMatch(/^resource "aws_[a-z0-9_]+" "[^"]+" \{$/m);
+  });
+
+  test("passes terraform init and validate offline", async () => {
+    // The harness mocks the credentials of every aws provider; the app declares no aliased one.
+    expect(readFileSync(join(stackDir, "cdk.tf"), "utf8")).not.toMatch(/^\s*alias\s*=/m);
+    await expect(validateStack(stackDir, { providerAliases: [] })).resolves.toBeUndefined();
+  }, 300_000);
+});
