@@ -1,17 +1,13 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { planStack, PlanJson, PlanResult } from "./terraform";
+import { planStack, PlanJson, PlanResult, runTerraform } from "./terraform";
 
 /**
  * A Terraform state "as if the base plan had been applied", built without AWS: it lets a test plan
  * a changed configuration offline (`plan -refresh=false`) and see updates and replacements
  * instead of creates only.
  */
-
-const run = promisify(execFile);
 
 const AWS_PROVIDER = "registry.terraform.io/hashicorp/aws";
 const FAKE_ACCOUNT_ID = "123456789012";
@@ -54,22 +50,8 @@ export type ResourceSchemas = Record<string, { version: number; block: SchemaBlo
 
 /** Reads the AWS provider's resource schemas from a stack directory that `planStack` initialized. */
 export async function providerSchemas(stackDir: string): Promise<ResourceSchemas> {
-  const { stdout } = await run("terraform", ["providers", "schema", "-json"], {
-    cwd: stackDir,
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, TF_CLI_CONFIG_FILE: join(stackDir, "harness.tfrc"), CHECKPOINT_DISABLE: "1" },
-  });
+  const stdout = await runTerraform(stackDir, ["providers", "schema", "-json"]);
   return JSON.parse(stdout).provider_schemas[AWS_PROVIDER].resource_schemas;
-}
-
-/** `terraform show -no-color` of the plan `planStack` saved in `stackDir`: what a reviewer reads. */
-export async function showPlanText(stackDir: string): Promise<string> {
-  const { stdout } = await run("terraform", ["show", "-no-color", "harness.tfplan"], {
-    cwd: stackDir,
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, TF_CLI_CONFIG_FILE: join(stackDir, "harness.tfrc"), CHECKPOINT_DISABLE: "1" },
-  });
-  return stdout;
 }
 
 /**

@@ -121,6 +121,9 @@ async function terraform(stackDir: string, cliConfig: string, args: string[]): P
         TF_IN_AUTOMATION: "1",
         TF_INPUT: "0",
         CHECKPOINT_DISABLE: "1",
+        // Each command loads the 700 MB provider; most of its CPU is start-up garbage collection.
+        // A lazier collector saves about a fifth of it, at about 150 MB more memory per process.
+        GOGC: process.env.GOGC ?? "400",
         // The mock credentials must win over anything in the developer's environment.
         AWS_PROFILE: "",
         AWS_ACCESS_KEY_ID: MOCK_PROVIDER.access_key,
@@ -243,4 +246,14 @@ export function plannedResources(
       after: change.change.after,
       actions: change.change.actions,
     }));
+}
+
+/** Runs another terraform command in a stack directory that `planStack` or `validateStack` initialized. */
+export function runTerraform(stackDir: string, args: string[]): Promise<string> {
+  return terraform(stackDir, join(stackDir, "harness.tfrc"), args);
+}
+
+/** `terraform show -no-color` of the plan `planStack` saved in `stackDir`: what a reviewer reads. */
+export function showPlanText(stackDir: string): Promise<string> {
+  return runTerraform(stackDir, ["show", "-no-color", "harness.tfplan"]);
 }

@@ -7,8 +7,8 @@ import { EfsStack, EfsStackProps } from "../../stacks/efs-stack";
 import { LifecycleTransition, PerformanceMode, ThroughputMode } from "../../modules/efs/types";
 import { TEST_STACK_PROPS } from "../helpers/app";
 import { fullSynth } from "../helpers/synth";
-import { planStack, PlanJson } from "../helpers/terraform";
-import { appliedState, showPlanText, TerraformState, writeState } from "../helpers/state";
+import { planStack, PlanJson, showPlanText } from "../helpers/terraform";
+import { appliedState, TerraformState, writeState } from "../helpers/state";
 import { renderComment } from "../../tools/plan-summary/render";
 import { summarizePlan } from "../../tools/plan-summary/summarize";
 
@@ -57,7 +57,8 @@ let state: TerraformState;
 const plans = {} as Record<Setup, { plan: PlanJson; stackDir: string }>;
 
 beforeAll(async () => {
-  state = await appliedState(await planStack(stackDir()));
+  // `plan` validates; the variants below differ from the base only in values.
+  state = await appliedState(await planStack(stackDir(), [], { validate: false }));
   await Promise.all(
     (Object.keys(CHANGED_SETUPS) as Setup[]).map(async (setup) => {
       const dir = stackDir(CHANGED_SETUPS[setup]);
