@@ -77,9 +77,9 @@ describe("parsePolicy", () => {
     });
   });
 
-  test("reads what a module synthesizes with jsonDocument() as it reads the JSON.stringify twin", () => {
-    // GIVEN the same document, with references, written both ways
-    const stack = testStack();
+  test("reads what a module synthesizes with jsonDocument() for HCL as it reads the JSON.stringify twin", () => {
+    // GIVEN the same document, with references, written both ways, in an app that synthesizes HCL
+    const stack = testStack("test", { hclOutput: true });
     const vpc = new Vpc(stack, "v", { cidrBlock: "10.0.0.0/16" });
     const document = () => ({
       Version: "2012-10-17",

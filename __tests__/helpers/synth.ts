@@ -8,9 +8,17 @@ import { join } from "node:path";
 export type TerraformJson = Record<string, any>;
 export type ResourceConfig = Record<string, any>;
 
-/** An empty stack with an AWS provider, for unit tests of one module. */
-export function testStack(name = "test"): TerraformStack {
-  const app = Testing.app();
+/**
+ * An empty stack with an AWS provider, for unit tests of one module. `hclOutput` builds it the way
+ * `cdktf synth --hcl` does, for tests of what differs in the HCL output.
+ */
+export function testStack(
+  name = "test",
+  { hclOutput = false }: { hclOutput?: boolean } = {},
+): TerraformStack {
+  const app = hclOutput
+    ? new App({ hclOutput: true, outdir: mkdtempSync(join(tmpdir(), "cdktf-efs-hcl-")) })
+    : Testing.app();
   const stack = new TerraformStack(app, name);
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   return stack;
