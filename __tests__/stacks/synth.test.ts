@@ -31,3 +31,13 @@ describe("synthesized output", () => {
     }
   });
 });
+
+test("cdktf synth runs the same fast path as npm run synth", () => {
+  // GIVEN the two entry points users have
+  const root = join(__dirname, "..", "..");
+  const cdktfApp = JSON.parse(readFileSync(join(root, "cdktf.json"), "utf8")).app;
+  const npmSynth = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.synth;
+  // THEN both run the bundled launcher with plain node: no ts-node, no tsx, no type-check
+  expect(cdktfApp).toBe(npmSynth);
+  expect(npmSynth).toBe("node scripts/synth.js");
+});
