@@ -69,6 +69,13 @@ beforeAll(async () => {
   );
 }, 600_000);
 
+// `terraform show` loads the provider (about 2 s of CPU); each plan's text is read once.
+const planTexts = new Map<string, Promise<string>>();
+function planTextOf(stackDir: string): Promise<string> {
+  if (!planTexts.has(stackDir)) planTexts.set(stackDir, showPlanText(stackDir));
+  return planTexts.get(stackDir)!;
+}
+
 const fileSystemChange = (plan: PlanJson) =>
   plan.resource_changes.find((rc: { address: string }) => rc.address === FILE_SYSTEM).change;
 
@@ -166,7 +173,7 @@ test("the CLI summarizes real plan files, shows terraform's text and reports dat
   };
   for (const [name, { plan, stackDir: planDir }] of Object.entries(files)) {
     writeFileSync(join(dir, `${name}.plan.json`), JSON.stringify(plan));
-    writeFileSync(join(dir, `${name}.plan.txt`), await showPlanText(planDir));
+    writeFileSync(join(dir, `${name}.plan.txt`), await planTextOf(planDir));
   }
   const githubOutput = join(dir, "github-output");
 
@@ -201,7 +208,7 @@ test("the CLI summarizes real plan files, shows terraform's text and reports dat
 test("trimming to fit the comment limit keeps the summary and the banner and cuts only plan text", async () => {
   // GIVEN the replacement plan with terraform's full text, longer than the limit
   const { plan, stackDir: planDir } = plans["performance mode"];
-  const stacks = [{ name: "efs", plan, planText: await showPlanText(planDir) }];
+  const stacks = [{ name: "efs", plan, planText: await planTextOf(planDir) }];
   const limit = 4_000;
   const full = renderComment(stacks);
   expect(full.markdown.length).toBeGreaterThan(limit);
