@@ -1,7 +1,7 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EbsSnapshotBackupProps } from "./ebs-snapshot-backup";
 import type { AwsBackupPlanProps } from "./aws-backup-plan";
-import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN } from "../shared/patterns";
+import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN } from "../shared/patterns";
 
 export const DEFAULT_SOURCE_PATH = "/mnt/shared-home";
 export const DEFAULT_MOUNT_PATH = "/mnt/backup";
@@ -47,21 +47,16 @@ function checkWholeNumber(
 }
 
 function checkName(errors: ValidationErrors, name: string | undefined): void {
-  if (name === undefined || !isKnown(name)) return;
-  errors.check(
-    NAME_PATTERN.test(name),
+  errors.checkFormat(
     "name",
-    `${show(name)} must be 1 to 24 letters, digits, "-" or "_", starting with a letter or digit (it prefixes AWS resource names)`,
+    name,
+    NAME_PATTERN,
+    'must be 1 to 24 letters, digits, "-" or "_", starting with a letter or digit (it prefixes AWS resource names)',
   );
 }
 
 function checkKmsKeyArn(errors: ValidationErrors, arn: string | undefined): void {
-  if (arn === undefined || !isKnown(arn)) return;
-  errors.check(
-    KMS_KEY_ARN_PATTERN.test(arn),
-    "kmsKeyArn",
-    `${show(arn)} is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."`,
-  );
+  errors.checkFormat("kmsKeyArn", arn, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN);
 }
 
 function isInside(path: string, parent: string): boolean {
@@ -71,13 +66,12 @@ function isInside(path: string, parent: string): boolean {
 /** Every rule of the EBS-snapshot backup, checked at synth; all problems are reported at once. */
 export function validateEbsSnapshotBackupProps(path: string, props: EbsSnapshotBackupProps): void {
   const errors = new ValidationErrors(path);
-  if (isKnown(props.availabilityZone)) {
-    errors.check(
-      AZ_NAME_PATTERN.test(props.availabilityZone),
-      "availabilityZone",
-      `${show(props.availabilityZone)} is not an AZ name such as "eu-west-1a"`,
-    );
-  }
+  errors.checkFormat(
+    "availabilityZone",
+    props.availabilityZone,
+    AZ_NAME_PATTERN,
+    'is not an AZ name such as "eu-west-1a"',
+  );
   checkName(errors, props.name);
   checkWholeNumber(errors, "volumeSizeGiB", props.volumeSizeGiB, GP3_SIZE_GIB.min, GP3_SIZE_GIB.max, "GiB");
   checkKmsKeyArn(errors, props.kmsKeyArn);

@@ -4,7 +4,7 @@ import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EfsClientsProps } from "./index";
 import { estimatedUserDataBytes, heredocConflicts, MountSettings, USER_DATA_MAX_BYTES } from "./user-data";
 import { CLIENT_ACCESS_LEVELS, MOUNT_METHODS, PLACEMENTS } from "./types";
-import { KMS_KEY_ARN_PATTERN } from "../shared/patterns";
+import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN } from "../shared/patterns";
 
 /** Bounds on the wait for a mount target: long enough for a new one, short enough to notice a broken one. */
 export const MOUNT_TARGET_WAIT_SECONDS = { min: 10, max: 3600 } as const;
@@ -124,17 +124,9 @@ function validateMachine(errors: ValidationErrors, props: EfsClientsProps): void
       DEVICE_NAME_PATTERN,
       'is not a device name such as "/dev/xvda"',
     ],
-    [
-      "rootVolume.kmsKeyArn",
-      root.kmsKeyArn,
-      KMS_KEY_ARN_PATTERN,
-      'is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."',
-    ],
+    ["rootVolume.kmsKeyArn", root.kmsKeyArn, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN],
   ];
-  for (const [prop, value, pattern, problem] of formats) {
-    if (value !== undefined && isKnown(value))
-      errors.check(pattern.test(value), prop, `${show(value)} ${problem}`);
-  }
+  for (const [prop, value, pattern, problem] of formats) errors.checkFormat(prop, value, pattern, problem);
   if (root.sizeGib !== undefined && isKnown(root.sizeGib)) {
     errors.check(
       Number.isInteger(root.sizeGib) && root.sizeGib >= 1 && root.sizeGib <= 16384,

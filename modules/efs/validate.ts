@@ -7,7 +7,7 @@ import {
   PROVISIONED_THROUGHPUT_MIBPS,
   ThroughputMode,
 } from "./types";
-import { KMS_KEY_ARN_PATTERN, REGION_PATTERN } from "../shared/patterns";
+import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN, REGION_PATTERN } from "../shared/patterns";
 
 const PERFORMANCE_MODES = Object.values(PerformanceMode) as string[];
 const THROUGHPUT_MODES = Object.values(ThroughputMode) as string[];
@@ -69,13 +69,12 @@ export function validateFileSystemProps(path: string, props: SharedFileSystemPro
   validateEncryption(errors, props);
   validateAccessPoints(errors, props);
 
-  if (props.replication && isKnown(props.replication.region)) {
-    errors.check(
-      REGION_PATTERN.test(props.replication.region),
-      "replication.region",
-      `${show(props.replication.region)} is not a Region name such as "eu-central-1"`,
-    );
-  }
+  errors.checkFormat(
+    "replication.region",
+    props.replication?.region,
+    REGION_PATTERN,
+    'is not a Region name such as "eu-central-1"',
+  );
   errors.throwIfAny();
 }
 
@@ -158,13 +157,7 @@ function validateEncryption(errors: ValidationErrors, props: SharedFileSystemPro
   if (props.kmsKeyArn !== undefined && props.createKmsKey) {
     errors.add("kmsKeyArn", `is set together with createKmsKey; choose one`);
   }
-  if (props.kmsKeyArn !== undefined && isKnown(props.kmsKeyArn)) {
-    errors.check(
-      KMS_KEY_ARN_PATTERN.test(props.kmsKeyArn),
-      "kmsKeyArn",
-      `${show(props.kmsKeyArn)} is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."`,
-    );
-  }
+  errors.checkFormat("kmsKeyArn", props.kmsKeyArn, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN);
 }
 
 function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemProps): void {

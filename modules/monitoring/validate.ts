@@ -20,20 +20,13 @@ const NAME_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export function validateMonitoringProps(path: string, props: EfsMonitoringProps): void {
   const errors = new ValidationErrors(path);
 
-  if (isKnown(props.region)) {
-    errors.check(
-      REGION_PATTERN.test(props.region),
-      "region",
-      `${show(props.region)} is not a Region name such as "eu-west-1"`,
-    );
-  }
-  if (props.namePrefix !== undefined && isKnown(props.namePrefix)) {
-    errors.check(
-      NAME_PREFIX_PATTERN.test(props.namePrefix),
-      "namePrefix",
-      `${show(props.namePrefix)} must be 1 to 64 letters, digits, "-" or "_" (it becomes part of the dashboard name)`,
-    );
-  }
+  errors.checkFormat("region", props.region, REGION_PATTERN, 'is not a Region name such as "eu-west-1"');
+  errors.checkFormat(
+    "namePrefix",
+    props.namePrefix,
+    NAME_PREFIX_PATTERN,
+    'must be 1 to 64 letters, digits, "-" or "_" (it becomes part of the dashboard name)',
+  );
 
   checkRange(errors, "burstCreditBalanceThresholdBytes", props.burstCreditBalanceThresholdBytes, {
     min: 1,

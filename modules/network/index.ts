@@ -11,7 +11,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, Ipv4Block, parseCidr } from "../shared/cidr";
-import { isKnown, show, ValidationErrors } from "../shared/validation";
+import { show, ValidationErrors } from "../shared/validation";
 import { accountIdOfArn } from "../shared/arn";
 import { AZ_NAME_PATTERN } from "../shared/patterns";
 import { jsonDocument } from "../shared/json";
@@ -281,13 +281,7 @@ function planSubnets(path: string, props: NetworkProps): SubnetPlan {
     `has duplicates ${show(duplicates)}; each AZ once`,
   );
   for (const zone of zones) {
-    if (isKnown(zone)) {
-      errors.check(
-        AZ_NAME_PATTERN.test(zone),
-        "availabilityZones",
-        `${show(zone)} is not an AZ name such as "eu-west-1a"`,
-      );
-    }
+    errors.checkFormat("availabilityZones", zone, AZ_NAME_PATTERN, 'is not an AZ name such as "eu-west-1a"');
   }
   const retention = props.flowLogs?.retentionDays;
   if (retention !== undefined) {

@@ -14,6 +14,15 @@ export class ValidationErrors {
     if (!ok) this.problems.push(`${prop}: ${message}`);
   }
 
+  /**
+   * Records `<value> <problem>` for `prop` unless `value` is absent, an unresolved token (known only
+   * at apply time), or matches `pattern`.
+   */
+  checkFormat(prop: string, value: string | undefined, pattern: RegExp, problem: string): void {
+    if (value === undefined || !isKnown(value)) return;
+    this.check(pattern.test(value), prop, `${show(value)} ${problem}`);
+  }
+
   add(prop: string, message: string): void {
     this.problems.push(`${prop}: ${message}`);
   }
