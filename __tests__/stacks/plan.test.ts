@@ -1,16 +1,20 @@
 import { join } from "node:path";
 import { addProjectStacks } from "../helpers/app";
 import { fullSynth, readStackJson } from "../helpers/synth";
-import { planStack, PlanResult, plannedResources } from "../helpers/terraform";
+import { planStacks, PlanResult, plannedResources } from "../helpers/terraform";
 
-// One full synth and one offline plan per stack, shared by every test below; both stacks plan in parallel.
+// One full synth and one offline plan of both stacks together (one terraform configuration), shared by every test below.
 const outdir = fullSynth((app) => addProjectStacks(app));
 const STACKS = ["efs", "efs-with-backup"] as const;
 let plans: Record<(typeof STACKS)[number], PlanResult>;
 
 beforeAll(async () => {
-  const results = await Promise.all(STACKS.map((name) => planStack(join(outdir, "stacks", name))));
-  plans = Object.fromEntries(STACKS.map((name, i) => [name, results[i]])) as typeof plans;
+  plans = await planStacks(
+    Object.fromEntries(STACKS.map((name) => [name, join(outdir, "stacks", name)])) as Record<
+      (typeof STACKS)[number],
+      string
+    >,
+  );
 });
 
 describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {

@@ -7,7 +7,7 @@ import { EfsStack, EfsStackProps } from "../../stacks/efs-stack";
 import { LifecycleTransition, PerformanceMode, ThroughputMode } from "../../modules/efs/types";
 import { TEST_STACK_PROPS } from "../helpers/app";
 import { fullSynth } from "../helpers/synth";
-import { planStack, PlanJson, showPlanText } from "../helpers/terraform";
+import { planStack, planStacks, PlanJson, showPlanText } from "../helpers/terraform";
 import { appliedState, TerraformState, writeState } from "../helpers/state";
 import { renderComment } from "../../tools/plan-summary/render";
 import { summarizePlan } from "../../tools/plan-summary/summarize";
@@ -65,14 +65,19 @@ const plans = {} as Record<Setup, { plan: PlanJson; stackDir: string }>;
 beforeAll(async () => {
   // `plan` validates; the variants below differ from the base only in values.
   state = await appliedState(await planStack(stackDir(), [], { validate: false }));
-  await Promise.all(
-    (Object.keys(CHANGED_SETUPS) as Setup[]).map(async (setup) => {
+  // The changed setups are planned together, as one configuration (see `planStacks`), each against its
+  // own copy of the base state; `plan` validates, so there is no separate `terraform validate`.
+  const dirs = Object.fromEntries(
+    (Object.keys(CHANGED_SETUPS) as Setup[]).map((setup) => {
       const dir = stackDir(CHANGED_SETUPS[setup]);
       writeState(dir, state);
-      // Each variant is planned (which validates) but not separately `terraform validate`d again.
-      plans[setup] = await planStack(dir, [], { validate: false });
+      return [setup, dir];
     }),
-  );
+  ) as Record<Setup, string>;
+  const results = await planStacks(dirs, { validate: false });
+  for (const setup of Object.keys(results) as Setup[]) {
+    plans[setup] = { plan: results[setup].plan, stackDir: results[setup].planDir! };
+  }
 }, 600_000);
 
 // `terraform show` loads the provider (about 2 s of CPU); each plan's text is read once.
