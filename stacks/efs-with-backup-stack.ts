@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EfsClients } from "../modules/clients";
 import { AwsBackupPlan, EbsSnapshotBackup, VaultLockOptions } from "../modules/backup";
-import { ValidationErrors } from "../modules/shared/validation";
+import { isKnown, show, ValidationErrors } from "../modules/shared/validation";
 import { EfsStack, EfsStackProps, subnetsWithMountTarget } from "./efs-stack";
 
 /** The book's EBS-snapshot backup. Plain JSON, so a settings file maps onto it field by field. */
@@ -93,6 +93,13 @@ export class EfsWithBackupStack extends EfsStack {
       "backup.awsBackup.enabled",
       "true together with fileSystem.automaticBackups true backs the same data up twice; turn one of them off",
     );
+    if (volumeUsedAlarmPercent !== undefined && isKnown(volumeUsedAlarmPercent)) {
+      errors.check(
+        volumeUsedAlarmPercent >= 1 && volumeUsedAlarmPercent <= 100,
+        "backup.ebsSnapshots.volumeUsedAlarmPercent",
+        `${show(volumeUsedAlarmPercent)} is out of range; allowed 1 to 100 percent`,
+      );
+    }
     errors.throwIfAny();
 
     if (ebsEnabled) {

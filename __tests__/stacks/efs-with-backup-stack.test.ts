@@ -193,6 +193,22 @@ describe("EfsWithBackupStack", () => {
     });
   });
 
+  test("takes the volume-usage alarm threshold and refuses one out of range, naming the settings field", () => {
+    const { json } = build({ backup: { ebsSnapshots: { volumeUsedAlarmPercent: 90 } } });
+    expect(
+      configsOf(json, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "BackupVolumeUsedPercent")
+        ?.threshold,
+    ).toBe(90);
+    expect.assertions(2);
+    try {
+      build({ backup: { ebsSnapshots: { volumeUsedAlarmPercent: 150 } } });
+    } catch (error) {
+      expect((error as PropsValidationError).problems).toEqual([
+        "backup.ebsSnapshots.volumeUsedAlarmPercent: 150 is out of range; allowed 1 to 100 percent",
+      ]);
+    }
+  });
+
   describe("One Zone", () => {
     const { json } = build({ fileSystem: { oneZoneAvailabilityZone: "eu-west-1b" } });
 
