@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { Testing } from "cdktf";
 import { EfsWithBackupStack, EfsWithBackupStackProps } from "../../stacks/efs-with-backup-stack";
 import { PropsValidationError } from "../../modules/shared/validation";
@@ -56,6 +57,20 @@ describe("EfsWithBackupStack", () => {
       expect(decoded).toContain("systemctl enable --now backup-shared-home.timer");
       const fsPolicy = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy);
       expect(JSON.stringify(fsPolicy)).toContain("elasticfilesystem:ClientRootAccess");
+    });
+
+    test("keeps the backup host's user data, scripts and units included, within EC2's 16 KB", () => {
+      // The clients' synth-time size check cannot see text inside a Terraform expression, which is
+      // how the backup setup arrives; so measure what the instance gets: the literal pieces, gzipped.
+      const template = Object.entries(resourcesOf(json, "aws_launch_template")).find(([name]) =>
+        name.startsWith("backup-host_"),
+      )![1];
+      const literal = [...String(template.user_data).matchAll(/base64decode\("([A-Za-z0-9+/=]*)"\)/g)]
+        .map(([, b64]) => Buffer.from(b64, "base64").toString("utf8"))
+        .join("");
+      expect(literal).toContain("BACKUP_SHARED_HOME_NOTIFY");
+      // Room for the Terraform values (ids, ARNs), as the clients module keeps.
+      expect(gzipSync(Buffer.from(literal)).length + 512).toBeLessThanOrEqual(16 * 1024);
     });
 
     test("selects the stack's file system for AWS Backup, and leaves the EFS backup policy off", () => {
