@@ -346,6 +346,16 @@ const backup = section({
     keepLast: z.int().min(1).describe("Keep at most this many snapshots. Default 672.").optional(),
     keepDays: retentionDays("Keep snapshots at most this many days. Default 7.").optional(),
     kmsKeyArn: kmsKeyArn("KMS key of the backup volume. Default: aws/ebs.").optional(),
+    timeoutMinutes: z
+      .int()
+      .describe(
+        "Longest a run may take before it is stopped and reported (5 to 10080). Default: 4 intervals, at least 60.",
+      )
+      .optional(),
+    volumeUsedAlarmPercent: z
+      .number()
+      .describe("Alarm when the backup volume is fuller than this, in percent (1 to 100). Default 80.")
+      .optional(),
   })
     .describe("EBS-snapshot backup from a backup host (the book's design).")
     .optional(),
@@ -425,6 +435,12 @@ const settingsShape = {
       "Availability zones in `region`, at least 2, each once: one public and one private subnet each.",
     ),
   tags: tags.optional(),
+  namePrefix: z
+    .string()
+    .describe(
+      'Environment prefix of the names AWS requires to be unique per account and Region (vault, plan) and of the alarm and dashboard names, e.g. "prod" (1 to 15 letters, digits, - and _). Default: none, the names of earlier deployments.',
+    )
+    .optional(),
   network: network.optional(),
   fileSystem: fileSystem.optional(),
   clients: clients.optional(),

@@ -30,6 +30,7 @@ export function toStackProps(settings: Settings): EfsWithBackupStackProps {
     clients,
     backup,
     tags: settings.tags,
+    namePrefix: settings.namePrefix,
     remoteState: remoteStateOf(settings),
   };
 }

@@ -5,7 +5,11 @@ import { Network, NetworkProps, SubnetRef } from "../modules/network";
 import { SharedFileSystem, SharedFileSystemProps } from "../modules/efs";
 import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
 import { EfsClients, EfsClientsProps } from "../modules/clients";
+import { ValidationErrors } from "../modules/shared/validation";
 import { RemoteStateOptions, useBackend } from "./backend";
+
+/** An environment's name prefix; short, so that every prefixed AWS name stays within its limit. */
+const NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$/;
 
 /** The clients' settings a stack takes: plain values, so that a settings file can fill them. */
 export type EfsStackClientsOptions = Pick<
@@ -48,10 +52,18 @@ export interface EfsStackProps {
    */
   readonly remoteState?: RemoteStateOptions;
   /**
-   * The machines that mount the share at `/home`, in the public subnets.
+   * The machines that mount the share at `/home`, in the public subnets of the AZs that have a
+   * mount target: all of them for a regional file system, only the file system's AZ for One Zone.
    * @default - 2 fixed t3.micro instances in distinct AZs, no SSH, sessions through SSM
    */
   readonly clients?: EfsStackClientsOptions;
+  /**
+   * Put before the names AWS requires to be unique in an account and Region (the AWS Backup vault
+   * and plan), and before the alarm and dashboard names: give each environment that shares an
+   * account and Region its own, e.g. "prod". 1 to 15 letters, digits, "-" or "_".
+   * @default - none: the names of deployments made before this option existed
+   */
+  readonly namePrefix?: string;
 }
 
 /**
@@ -66,6 +78,14 @@ export class EfsStack extends TerraformStack {
 
   constructor(scope: Construct, name: string, props: EfsStackProps) {
     super(scope, name);
+    const errors = new ValidationErrors(this.node.path);
+    errors.checkFormat(
+      "namePrefix",
+      props.namePrefix,
+      NAME_PREFIX_PATTERN,
+      'must be 1 to 15 letters, digits, "-" or "_", starting with a letter or digit (it starts AWS resource names)',
+    );
+    errors.throwIfAny();
     useBackend(this, name, props.remoteState);
     new AwsProvider(this, "aws", {
       region: props.region,
@@ -79,7 +99,7 @@ export class EfsStack extends TerraformStack {
       subnets: mountTargetSubnets(this.network.privateSubnets, props.fileSystem?.oneZoneAvailabilityZone),
     });
     this.monitoring = new EfsMonitoring(this, "monitoring", {
-      namePrefix: name,
+      namePrefix: props.namePrefix === undefined ? name : `${props.namePrefix}-${name}`,
       ...props.monitoring,
       fileSystem: this.sharedFileSystem,
       region: props.region,
@@ -87,7 +107,7 @@ export class EfsStack extends TerraformStack {
     this.clients = new EfsClients(this, "clients", {
       ...props.clients,
       vpcId: this.network.vpcId,
-      subnets: this.network.publicSubnets,
+      subnets: subnetsWithMountTarget(this.network.publicSubnets, this.sharedFileSystem),
       fileSystem: this.sharedFileSystem,
       region: props.region,
       namePrefix: `${name}-client`,
@@ -190,4 +210,18 @@ function mountTargetSubnets(
   return oneZone === undefined
     ? privateSubnets
     : privateSubnets.filter((s) => s.availabilityZone === oneZone);
+}
+
+/**
+ * The subnets in AZs where the file system has a mount target. A client elsewhere cannot mount: the
+ * file system's DNS name resolves only in AZs with a mount target (EFS User Guide, "Mounting with
+ * DNS names"). For One Zone that is the file system's AZ alone, which also keeps NFS traffic free
+ * of cross-AZ charges; clients in other AZs would gain no availability, as the data lives in one AZ.
+ */
+export function subnetsWithMountTarget(
+  subnets: readonly SubnetRef[],
+  fileSystem: Pick<SharedFileSystem, "mountTargets">,
+): readonly SubnetRef[] {
+  const zones = new Set(fileSystem.mountTargets.map((m) => m.availabilityZone));
+  return subnets.filter((subnet) => zones.has(subnet.availabilityZone));
 }

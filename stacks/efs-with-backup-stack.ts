@@ -2,8 +2,8 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { EfsClients } from "../modules/clients";
 import { AwsBackupPlan, EbsSnapshotBackup, VaultLockOptions } from "../modules/backup";
-import { ValidationErrors } from "../modules/shared/validation";
-import { EfsStack, EfsStackProps } from "./efs-stack";
+import { isKnown, show, ValidationErrors } from "../modules/shared/validation";
+import { EfsStack, EfsStackProps, subnetsWithMountTarget } from "./efs-stack";
 
 /** The book's EBS-snapshot backup. Plain JSON, so a settings file maps onto it field by field. */
 export interface EbsSnapshotSettings {
@@ -22,6 +22,13 @@ export interface EbsSnapshotSettings {
   readonly keepDays?: number;
   /** @default - the AWS-managed `aws/ebs` key */
   readonly kmsKeyArn?: string;
+  /** @default - 4 × intervalMinutes, at least 60 */
+  readonly timeoutMinutes?: number;
+  /**
+   * Alarm when the backup volume is fuller than this, in percent.
+   * @default 80
+   */
+  readonly volumeUsedAlarmPercent?: number;
 }
 
 /** AWS Backup of the file system. Plain JSON, so a settings file maps onto it field by field. */
@@ -73,7 +80,11 @@ export class EfsWithBackupStack extends EfsStack {
 
   constructor(scope: Construct, name: string, props: EfsWithBackupStackProps) {
     super(scope, name, props);
-    const { enabled: ebsEnabled = true, ...ebsSettings } = props.backup?.ebsSnapshots ?? {};
+    const {
+      enabled: ebsEnabled = true,
+      volumeUsedAlarmPercent,
+      ...ebsSettings
+    } = props.backup?.ebsSnapshots ?? {};
     const { enabled: awsBackupEnabled = true, ...awsBackupSettings } = props.backup?.awsBackup ?? {};
 
     const errors = new ValidationErrors(this.node.path);
@@ -82,15 +93,24 @@ export class EfsWithBackupStack extends EfsStack {
       "backup.awsBackup.enabled",
       "true together with fileSystem.automaticBackups true backs the same data up twice; turn one of them off",
     );
+    if (volumeUsedAlarmPercent !== undefined && isKnown(volumeUsedAlarmPercent)) {
+      errors.check(
+        volumeUsedAlarmPercent >= 1 && volumeUsedAlarmPercent <= 100,
+        "backup.ebsSnapshots.volumeUsedAlarmPercent",
+        `${show(volumeUsedAlarmPercent)} is out of range; allowed 1 to 100 percent`,
+      );
+    }
     errors.throwIfAny();
 
     if (ebsEnabled) {
-      // One host, in the first public subnet: it needs the internet (or VPC endpoints) for the EC2 API.
-      const hostSubnet = this.network.publicSubnets[0];
+      // One host, in the first public subnet with a mount target in its AZ (for One Zone, the file
+      // system's AZ): it needs the internet (or VPC endpoints) for the EC2 API, and the share.
+      const [hostSubnet] = subnetsWithMountTarget(this.network.publicSubnets, this.sharedFileSystem);
       this.ebsSnapshotBackup = new EbsSnapshotBackup(this, "ebs-snapshot-backup", {
         ...ebsSettings,
         availabilityZone: hostSubnet.availabilityZone,
         sourcePath: BACKUP_HOST_MOUNT_PATH,
+        alarmTopicArn: this.monitoring.topicArn,
       });
       this.backupHost = new EfsClients(this, "backup-host", {
         vpcId: this.network.vpcId,
@@ -111,13 +131,21 @@ export class EfsWithBackupStack extends EfsStack {
         availabilityZone: host.availabilityZone,
         role: this.backupHost.role,
       });
+      // A failed run reaches the alarm topic (OnFailure=), and a silent host the missing-backup alarm.
+      this.monitoring.grantPublish(this.backupHost.role);
+      this.monitoring.addEbsSnapshotBackupAlarms(this.ebsSnapshotBackup.metrics, {
+        volumeUsedPercentThreshold: volumeUsedAlarmPercent,
+      });
     }
 
     if (awsBackupEnabled) {
       this.awsBackupPlan = new AwsBackupPlan(this, "aws-backup", {
         ...awsBackupSettings,
+        namePrefix: props.namePrefix,
         resourceArns: [this.sharedFileSystem.fileSystemArn],
+        notificationTopicArn: this.monitoring.topicArn,
       });
+      this.monitoring.allowServicePublish("backup.amazonaws.com", this.awsBackupPlan.vaultArn);
     }
     this.addBackupOutputs();
   }

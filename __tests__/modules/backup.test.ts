@@ -170,12 +170,20 @@ describe("EbsSnapshotBackup", () => {
       });
     });
 
-    test("puts only DescribeSnapshots on *, and allows nothing else", () => {
+    test("puts only DescribeSnapshots and PutMetricData in our namespace on *, and allows nothing else", () => {
       const all = statements();
       expect(all.filter((s) => JSON.stringify(s.Resource).includes('"*"') || s.Resource === "*")).toEqual([
         { Sid: "ListSnapshots", Effect: "Allow", Action: "ec2:DescribeSnapshots", Resource: "*" },
+        {
+          Sid: "PutBackupMetrics",
+          Effect: "Allow",
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": "EfsSharedHome/Backup" } },
+        },
       ]);
       expect(all.map((s) => s.Action).sort()).toEqual([
+        "cloudwatch:PutMetricData",
         "ec2:CreateSnapshot",
         "ec2:CreateTags",
         "ec2:DeleteSnapshot",
@@ -190,15 +198,60 @@ describe("EbsSnapshotBackup", () => {
   });
 
   describe("host setup script", () => {
-    test("installs exactly the tested backup script and its systemd units", () => {
+    test("installs exactly the tested scripts and systemd units", () => {
       const script = renderedUserData(buildEbs().json);
-      expect(heredocBody(script, "/usr/local/sbin/backup-shared-home")).toBe(
-        readFileSync(join(SCRIPTS, "backup-shared-home.sh"), "utf8"),
-      );
+      const installed = {
+        "/usr/local/sbin/backup-shared-home": "backup-shared-home.sh",
+        "/usr/local/sbin/backup-shared-home-notify-failure": "notify-backup-failure.sh",
+        "/usr/local/sbin/backup-shared-home-install-packages": "install-packages.sh",
+        "/etc/systemd/system/backup-shared-home-failed@.service": "backup-shared-home-failed@.service",
+      };
+      for (const [path, file] of Object.entries(installed)) {
+        expect(heredocBody(script, path)).toBe(readFileSync(join(SCRIPTS, file), "utf8"));
+      }
+      // The service is the tested file with only its timeout filled in.
       expect(heredocBody(script, "/etc/systemd/system/backup-shared-home.service")).toBe(
-        readFileSync(join(SCRIPTS, "backup-shared-home.service"), "utf8"),
+        readFileSync(join(SCRIPTS, "backup-shared-home.service"), "utf8").replace(
+          "TimeoutStartSec=@TIMEOUT_START_SEC@",
+          "TimeoutStartSec=60min",
+        ),
       );
       expect(script).toContain("systemctl enable --now backup-shared-home.timer");
+    });
+
+    test("reports a failed run through OnFailure to the notifier, with the unit's name", () => {
+      const script = renderedUserData(buildEbs().json);
+      const service = heredocBody(script, "/etc/systemd/system/backup-shared-home.service");
+      expect(service).toContain("\nOnFailure=backup-shared-home-failed@%n.service\n");
+      const failed = heredocBody(script, "/etc/systemd/system/backup-shared-home-failed@.service");
+      expect(failed).toContain("\nExecStart=/usr/local/sbin/backup-shared-home-notify-failure %i\n");
+      expect(failed).toContain("\nEnvironmentFile=/etc/backup-shared-home.env\n");
+    });
+
+    test.each([
+      [{}, "60min"],
+      [{ intervalMinutes: 30 }, "120min"],
+      [{ intervalMinutes: 1440 }, "5760min"],
+      [{ timeoutMinutes: 45 }, "45min"],
+    ])("bounds a run with TimeoutStartSec (%j: %s)", (props, timeout) => {
+      const service = heredocBody(
+        renderedUserData(buildEbs(props).json),
+        "/etc/systemd/system/backup-shared-home.service",
+      );
+      expect(service).toContain(`\nTimeoutStartSec=${timeout}\n`);
+    });
+
+    test("installs rsync with bounded retries, after the timer, so a failed install is reported by the runs", () => {
+      const script = renderedUserData(buildEbs().json);
+      const install =
+        "if ! command -v rsync >/dev/null 2>&1; then /usr/local/sbin/backup-shared-home-install-packages rsync; fi\n";
+      expect(script).toContain(install);
+      expect(script.indexOf(install)).toBeGreaterThan(
+        script.indexOf("systemctl enable --now backup-shared-home.timer"),
+      );
+      // The one install is the retrying script's; no single-shot dnf or yum call is left.
+      const installer = heredocBody(script, "/usr/local/sbin/backup-shared-home-install-packages");
+      expect(script.replace(installer, "")).not.toMatch(/dnf install|yum install/);
     });
 
     test("runs the timer every 15 minutes by default, persistently", () => {
@@ -223,9 +276,16 @@ describe("EbsSnapshotBackup", () => {
       expect(timer).toContain(`OnCalendar=${onCalendar}\n`);
     });
 
-    test("writes the volume id, region, limits and paths to the environment file", () => {
+    test("writes the volume id, region, limits, paths, metric namespace and topic to the environment file", () => {
       const env = heredocBody(
-        renderedUserData(buildEbs({ keepLast: 100, keepDays: 3, sourcePath: "/srv/home" }).json),
+        renderedUserData(
+          buildEbs({
+            keepLast: 100,
+            keepDays: 3,
+            sourcePath: "/srv/home",
+            alarmTopicArn: "arn:aws:sns:eu-west-1:111122223333:alarms",
+          }).json,
+        ),
         "/etc/backup-shared-home.env",
       );
       expect(env).toBe(
@@ -238,6 +298,8 @@ describe("EbsSnapshotBackup", () => {
           "BACKUP_SOURCE=/srv/home",
           "BACKUP_MOUNT_POINT=/mnt/backup",
           "BACKUP_DEVICE_NAME=/dev/sdf",
+          "BACKUP_METRIC_NAMESPACE=EfsSharedHome/Backup",
+          "BACKUP_ALARM_TOPIC_ARN=arn:aws:sns:eu-west-1:111122223333:alarms",
           "",
         ].join("\n"),
       );
@@ -273,6 +335,8 @@ describe("EbsSnapshotBackup", () => {
             deviceName: "/dev/sda1",
             sourcePath: "/mnt/shared home",
             name: "bad name",
+            timeoutMinutes: 2,
+            alarmTopicArn: "arn:aws:sqs:eu-west-1:111122223333:alarms",
           }),
       );
       expect(problems).toEqual([
@@ -281,6 +345,8 @@ describe("EbsSnapshotBackup", () => {
         "volumeSizeGiB: 0 is not allowed; use a whole number of GiB from 1 to 16384",
         'kmsKeyArn: "alias/mine" is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."',
         "intervalMinutes: 7 is not allowed; use one of 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440",
+        "timeoutMinutes: 2 is not allowed; use a whole number of minutes from 5 to 10080",
+        'alarmTopicArn: "arn:aws:sqs:eu-west-1:111122223333:alarms" is not an SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alarms"',
         "keepLast: 0 is not allowed; use a whole number of snapshots from 1 to 10000",
         "keepDays: 1.5 is not allowed; use a whole number of days from 1 to 3650",
         'deviceName: "/dev/sda1" is not allowed; use /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)',
@@ -385,6 +451,40 @@ describe("AwsBackupPlan", () => {
     ]);
   });
 
+  test("keeps today's vault and plan names without a prefix", () => {
+    const { json } = buildAwsBackup();
+    expect(onlyResource(json, "aws_backup_vault").name).toBe("shared-home-vault");
+    expect(onlyResource(json, "aws_backup_plan").name).toBe("shared-home-plan");
+  });
+
+  test("puts the environment's prefix before the vault and plan names, which AWS requires to be unique", () => {
+    const { json } = buildAwsBackup({ namePrefix: "prod" });
+    expect(onlyResource(json, "aws_backup_vault").name).toBe("prod-shared-home-vault");
+    const plan = onlyResource(json, "aws_backup_plan");
+    expect(plan.name).toBe("prod-shared-home-plan");
+    // Names that are unique per plan, or generated, stay as they were.
+    expect(plan.rule[0].rule_name).toBe("shared-home-scheduled");
+    expect(onlyResource(json, "aws_backup_selection").name).toBe("shared-home-selection");
+    expect(onlyResource(json, "aws_iam_role").name_prefix).toBe("shared-home-aws-backup-");
+  });
+
+  test("has no vault notifications without a topic", () => {
+    expect(configsOf(buildAwsBackup().json, "aws_backup_vault_notifications")).toEqual([]);
+  });
+
+  test("sends completed backup and restore jobs and failed copy jobs of the vault to the topic", () => {
+    const topic = "arn:aws:sns:eu-west-1:111122223333:alarms";
+    const { json } = buildAwsBackup({ notificationTopicArn: topic });
+    const notifications = onlyResource(json, "aws_backup_vault_notifications");
+    expect(notifications).toMatchObject({
+      sns_topic_arn: topic,
+      backup_vault_events: ["BACKUP_JOB_COMPLETED", "RESTORE_JOB_COMPLETED", "COPY_JOB_FAILED"],
+    });
+    expect(notifications.backup_vault_name).toMatch(
+      /^\$\{aws_backup_vault\.aws-backup_vault_[0-9A-F]+\.name\}$/,
+    );
+  });
+
   test("has no vault lock unless asked", () => {
     expect(configsOf(buildAwsBackup().json, "aws_backup_vault_lock_configuration")).toHaveLength(0);
   });
@@ -432,6 +532,21 @@ describe("AwsBackupPlan", () => {
         () => new AwsBackupPlan(testStack(), "p", { resourceArns: [FILE_SYSTEM_ARN], schedule }),
       );
       expect(problem).toContain(`schedule: ${JSON.stringify(schedule)} ${message}`);
+    });
+
+    test("refuses a bad name prefix and notification topic, naming each", () => {
+      const problems = problemsOf(
+        () =>
+          new AwsBackupPlan(testStack(), "p", {
+            resourceArns: [FILE_SYSTEM_ARN],
+            namePrefix: "production-eu-west",
+            notificationTopicArn: "alarms",
+          }),
+      );
+      expect(problems).toEqual([
+        'namePrefix: "production-eu-west" must be 1 to 15 letters, digits, "-" or "_", starting with a letter or digit (it prefixes the vault and plan names)',
+        'notificationTopicArn: "alarms" is not an SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alarms"',
+      ]);
     });
 
     test("refuses an empty selection", () => {

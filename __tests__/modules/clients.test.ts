@@ -504,3 +504,63 @@ describe("EfsClients in an offline terraform plan", () => {
     expect(zones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
   });
 });
+
+describe("EfsClients placement against the file system's mount targets", () => {
+  test("refuses a subnet in an AZ without a mount target (One Zone), naming the subnet's field", () => {
+    // GIVEN a One Zone file system with its only mount target in eu-west-1b
+    const stack = testStack();
+    const oneZone = new SharedFileSystem(stack, "shared", {
+      vpcId: "vpc-1",
+      subnets: [SUBNETS[1]],
+      oneZoneAvailabilityZone: "eu-west-1b",
+    });
+    // WHEN clients are placed in both AZs THEN the one in eu-west-1a is refused
+    expect(
+      () =>
+        new EfsClients(stack, "clients", {
+          vpcId: "vpc-1",
+          subnets: SUBNETS,
+          fileSystem: oneZone,
+          region: "eu-west-1",
+        }),
+    ).toThrow(
+      'subnets[0]: is in "eu-west-1a", where the file system has no mount target (it has them in ["eu-west-1b"]); a client there cannot resolve the file system\'s name and never mounts. Use subnets in those AZs',
+    );
+    // AND clients in the mount target's AZ are fine
+    expect(
+      () =>
+        new EfsClients(stack, "clients-in-1b", {
+          vpcId: "vpc-1",
+          subnets: [SUBNETS[1]],
+          fileSystem: oneZone,
+          region: "eu-west-1",
+        }),
+    ).not.toThrow();
+  });
+
+  test("accepts any subnet for a file system that does not list its mount targets", () => {
+    // GIVEN a file system known by its attributes only, without mount targets
+    const stack = testStack();
+    const known = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+    const byAttributes: ClientFileSystem = {
+      node: known.node,
+      fileSystemId: known.fileSystemId,
+      dnsName: known.dnsName,
+      clientSecurityGroup: known.clientSecurityGroup,
+      grantRead: (role) => known.grantRead(role),
+      grantReadWrite: (role) => known.grantReadWrite(role),
+      grantRootAccess: (role) => known.grantRootAccess(role),
+    };
+    // THEN nothing can be checked, and nothing is refused
+    const subnets = [{ id: "subnet-c", availabilityZone: "eu-west-1c" }];
+    expect(
+      () =>
+        new EfsClients(stack, "clients", {
+          vpcId: "vpc-1",
+          subnets,
+          fileSystem: byAttributes,
+          region: "eu-west-1",
+        }),
+    ).not.toThrow();
+  });
+});

@@ -1,4 +1,5 @@
 import { Fn } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { PerformanceMode, SharedFileSystem, SharedFileSystemProps, ThroughputMode } from "../../modules/efs";
 import { EfsMonitoring, EfsMonitoringProps } from "../../modules/monitoring";
 import { configsOf, onlyResource, parsePolicy, ResourceConfig, synth, testStack } from "../helpers/synth";
@@ -413,6 +414,202 @@ describe("EfsMonitoring", () => {
           existingTopicArn: Fn.lower(EXISTING_TOPIC),
         }),
       ).not.toThrow();
+    });
+  });
+});
+
+describe("EfsMonitoring: backup alarms and publishers", () => {
+  const VAULT_ARN = "arn:aws:backup:eu-west-1:111122223333:backup-vault:shared-home-vault";
+  const BACKUP_METRICS = {
+    namespace: "EfsSharedHome/Backup",
+    dimensions: { VolumeId: "vol-0123456789abcdef0" },
+    succeededMetricName: "BackupSucceeded",
+    volumeUsedPercentMetricName: "BackupVolumeUsedPercent",
+    intervalMinutes: 15,
+  };
+
+  function buildWith(
+    use: (monitoring: EfsMonitoring, role: IamRole) => void,
+    monitoringProps: Partial<EfsMonitoringProps> = {},
+  ) {
+    const stack = testStack();
+    const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: TWO_SUBNETS });
+    const monitoring = new EfsMonitoring(stack, "monitoring", {
+      fileSystem: fs,
+      region: "eu-west-1",
+      namePrefix: "efs-with-backup",
+      ...monitoringProps,
+    });
+    const role = new IamRole(stack, "backup-host-role", { assumeRolePolicy: "{}" });
+    use(monitoring, role);
+    return { monitoring, json: synth(stack) };
+  }
+
+  describe("addEbsSnapshotBackupAlarms", () => {
+    const { json } = buildWith((m) => m.addEbsSnapshotBackupAlarms(BACKUP_METRICS));
+
+    test("alarms when no backup succeeded for two intervals, missing data breaching", () => {
+      expect(alarmOn(json, "BackupSucceeded")).toMatchObject({
+        alarm_name: "efs-with-backup-vol-0123456789abcdef0-backup-missing",
+        namespace: "EfsSharedHome/Backup",
+        dimensions: { VolumeId: "vol-0123456789abcdef0" },
+        statistic: "Sum",
+        period: 900,
+        evaluation_periods: 2,
+        datapoints_to_alarm: 2,
+        comparison_operator: "LessThanThreshold",
+        threshold: 1,
+        treat_missing_data: "breaching",
+      });
+    });
+
+    test("alarms when the backup volume is more than 80% full", () => {
+      expect(alarmOn(json, "BackupVolumeUsedPercent")).toMatchObject({
+        alarm_name: "efs-with-backup-vol-0123456789abcdef0-backup-volume-used",
+        namespace: "EfsSharedHome/Backup",
+        dimensions: { VolumeId: "vol-0123456789abcdef0" },
+        statistic: "Maximum",
+        period: 900,
+        evaluation_periods: 1,
+        comparison_operator: "GreaterThanThreshold",
+        threshold: 80,
+      });
+    });
+
+    test("both notify the topic on ALARM and OK, once the topic and key policies exist", () => {
+      for (const metric of ["BackupSucceeded", "BackupVolumeUsedPercent"]) {
+        const alarm = alarmOn(json, metric);
+        expect(alarm.alarm_actions).toEqual([expect.stringMatching(TOPIC_ARN)]);
+        expect(alarm.ok_actions).toEqual([expect.stringMatching(TOPIC_ARN)]);
+        expect(alarm.depends_on).toEqual([
+          expect.stringMatching(/^aws_kms_key_policy\.monitoring_alarm-topic-key-policy_[0-9A-F]+$/),
+          expect.stringMatching(/^aws_sns_topic_policy\.monitoring_alarm-topic-policy_[0-9A-F]+$/),
+        ]);
+      }
+    });
+
+    test("takes the interval and threshold given", () => {
+      const { json: daily } = buildWith((m) =>
+        m.addEbsSnapshotBackupAlarms(
+          { ...BACKUP_METRICS, intervalMinutes: 1440 },
+          { volumeUsedPercentThreshold: 95 },
+        ),
+      );
+      expect(alarmOn(daily, "BackupSucceeded").period).toBe(86400);
+      expect(alarmOn(daily, "BackupVolumeUsedPercent")).toMatchObject({ period: 86400, threshold: 95 });
+    });
+
+    test("refuses a bad threshold and interval, naming both", () => {
+      expect(() =>
+        buildWith((m) =>
+          m.addEbsSnapshotBackupAlarms(
+            { ...BACKUP_METRICS, intervalMinutes: 2 },
+            { volumeUsedPercentThreshold: 0 },
+          ),
+        ),
+      ).toThrow(
+        "Invalid props for test/monitoring.addEbsSnapshotBackupAlarms:\n" +
+          "  - source.intervalMinutes: 2 is out of range; allowed 5 to 1440 whole minutes\n" +
+          "  - volumeUsedPercentThreshold: 0 is out of range; allowed 1 to 100 percent",
+      );
+    });
+  });
+
+  describe("grantPublish", () => {
+    const { json } = buildWith((m, role) => m.grantPublish(role));
+
+    test("lets the role publish to the alarm topic and nothing else", () => {
+      const policy = onlyResource(json, "aws_iam_role_policy");
+      expect(policy.role).toBe("${aws_iam_role.backup-host-role.id}");
+      expect(policy.name).toBe("publish-to-test-monitoring");
+      expect(parsePolicy(policy.policy).Statement).toEqual([
+        {
+          Sid: "PublishToAlarmTopic",
+          Effect: "Allow",
+          Action: "sns:Publish",
+          Resource: expect.stringMatching(TOPIC_ARN),
+        },
+      ]);
+    });
+
+    test("lets the role use the topic's key only through SNS in the topic's Region", () => {
+      const statements = parsePolicy(onlyResource(json, "aws_kms_key_policy").policy).Statement;
+      const forRole = statements.filter(
+        (s: any) => s.Principal.AWS === "${aws_iam_role.backup-host-role.arn}",
+      );
+      expect(forRole).toEqual([
+        {
+          Sid: "PublishToTopic1",
+          Effect: "Allow",
+          Principal: { AWS: "${aws_iam_role.backup-host-role.arn}" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: {
+            StringEquals: {
+              "kms:ViaService": expect.stringMatching(
+                /^sns\.\$\{element\(split\(':', aws_kms_key\.monitoring_alarm-topic-key_[0-9A-F]+\.arn\), 3\)\}\.amazonaws\.com$/,
+              ),
+            },
+          },
+        },
+      ]);
+    });
+
+    test("with an existing topic, grants the publish only, changing no key", () => {
+      const { json: existing } = buildWith((m, role) => m.grantPublish(role), {
+        existingTopicArn: EXISTING_TOPIC,
+      });
+      expect(configsOf(existing, "aws_kms_key_policy")).toEqual([]);
+      expect(parsePolicy(onlyResource(existing, "aws_iam_role_policy").policy).Statement[0].Resource).toBe(
+        EXISTING_TOPIC,
+      );
+    });
+  });
+
+  describe("allowServicePublish", () => {
+    const { json } = buildWith((m) => m.allowServicePublish("backup.amazonaws.com", VAULT_ARN));
+
+    test("lets AWS Backup publish for this account's vault only, next to CloudWatch", () => {
+      const statements = parsePolicy(onlyResource(json, "aws_sns_topic_policy").policy).Statement;
+      expect(statements.map((s: any) => s.Principal.Service)).toEqual([
+        "cloudwatch.amazonaws.com",
+        "backup.amazonaws.com",
+      ]);
+      expect(statements[1]).toEqual({
+        Sid: "ServicePublishes1",
+        Effect: "Allow",
+        Principal: { Service: "backup.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: expect.stringMatching(TOPIC_ARN),
+        Condition: {
+          StringEquals: {
+            "aws:SourceAccount": expect.stringMatching(
+              /^\$\{element\(split\(':', aws_sns_topic\.monitoring_alarm-topic_[0-9A-F]+\.arn\), 4\)\}$/,
+            ),
+          },
+          ArnEquals: { "aws:SourceArn": VAULT_ARN },
+        },
+      });
+    });
+
+    test("lets AWS Backup encrypt with the topic's key", () => {
+      const statements = parsePolicy(onlyResource(json, "aws_kms_key_policy").policy).Statement;
+      expect(statements.find((s: any) => s.Principal.Service === "backup.amazonaws.com")).toEqual({
+        Sid: "ServiceUsesKey1",
+        Effect: "Allow",
+        Principal: { Service: "backup.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+      });
+    });
+  });
+
+  test("e-mail subscriptions get failures and alarms, not AWS Backup's reports of successful jobs", () => {
+    const { json } = build({ alarmEmails: ["ops@example.com"] });
+    const subscription = onlyResource(json, "aws_sns_topic_subscription");
+    expect(subscription.filter_policy_scope).toBe("MessageAttributes");
+    expect(JSON.parse(subscription.filter_policy)).toEqual({
+      $or: [{ State: [{ exists: false }] }, { State: [{ "anything-but": ["COMPLETED"] }] }],
     });
   });
 });

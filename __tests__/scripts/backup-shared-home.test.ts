@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
@@ -39,6 +40,8 @@ case "$1 $2" in
     exit "\${STUB_DESCRIBE_EXIT:-0}" ;;
   "ec2 delete-snapshot")
     exit 0 ;;
+  "cloudwatch put-metric-data")
+    exit "\${STUB_PUT_METRIC_EXIT:-0}" ;;
 esac
 echo "unexpected aws call: $*" >&2
 exit 99`,
@@ -69,6 +72,16 @@ case "$3" in TYPE) echo xfs ;; UUID) echo 3f1c2d4e-0000-4000-8000-00000000abcd ;
   "mkfs.xfs": `
 echo "mkfs.xfs $*" >> "$STUB_DIR/calls"
 touch "$STUB_DIR/formatted"`,
+  df: `
+printf 'Use%%\n %s%%\n' "\${STUB_DF_PERCENT:-42}"`,
+  // The fstab update's last two steps; each can be made to fail, or recorded.
+  sync: `
+echo "sync $*" >> "$STUB_DIR/calls"
+exit "\${STUB_SYNC_EXIT:-0}"`,
+  mv: `
+echo "mv $*" >> "$STUB_DIR/calls"
+if [ -n "\${STUB_MV_EXIT:-}" ]; then exit "$STUB_MV_EXIT"; fi
+PATH=/usr/bin:/bin exec mv "$@"`,
 };
 
 interface Setup {
@@ -138,6 +151,7 @@ function prepare(setup: Setup) {
     BACKUP_DEVICE_BY_ID_DIR: byId,
     BACKUP_FSTAB: join(dir, "fstab"),
     BACKUP_LOCK_FILE: join(dir, "backup.lock"),
+    BACKUP_METRIC_NAMESPACE: "EfsSharedHome/Backup",
     ...setup.env,
   };
   return { dir, env, backup };
@@ -166,6 +180,9 @@ function runBackup(setup: Setup = {}): Run {
 }
 
 const commands = (run: Run) => run.calls.map((call) => call.split(" ").slice(0, 3).join(" "));
+const USAGE_METRIC = `aws cloudwatch put-metric-data --cli-connect-timeout 10 --cli-read-timeout 30 --namespace EfsSharedHome/Backup --metric-name BackupVolumeUsedPercent --dimensions VolumeId=${VOLUME_ID}`;
+const SUCCESS_METRIC = `aws cloudwatch put-metric-data --cli-connect-timeout 10 --cli-read-timeout 30 --namespace EfsSharedHome/Backup --metric-name BackupSucceeded --dimensions VolumeId=${VOLUME_ID} --value 1 --unit Count`;
+const metricCalls = (run: Run) => run.calls.filter((c) => c.startsWith("aws cloudwatch"));
 const daysAgo = (days: number) =>
   new Date(Date.now() - days * 86_400_000).toISOString().replace(/Z$/, "+00:00");
 
@@ -179,11 +196,14 @@ describe("backup-shared-home.sh", () => {
     expect(commands(run)).toEqual([
       "flock --nonblock 9",
       "rsync -aH --numeric-ids",
+      "aws cloudwatch put-metric-data",
       "fsfreeze --freeze " + join(run.dir, "backup"),
       "aws ec2 create-snapshot",
       "fsfreeze --unfreeze " + join(run.dir, "backup"),
+      "aws cloudwatch put-metric-data",
       "aws ec2 describe-snapshots",
     ]);
+    expect(metricCalls(run)).toEqual([`${USAGE_METRIC} --value 42 --unit Percent`, SUCCESS_METRIC]);
     const createSnapshot = run.calls.find((c) => c.startsWith("aws ec2 create-snapshot"))!;
     expect(createSnapshot).toContain(`--volume-id ${VOLUME_ID}`);
     expect(createSnapshot).toContain(
@@ -262,10 +282,17 @@ describe("backup-shared-home.sh", () => {
   });
 
   describe("sync", () => {
-    test("an rsync failure means no freeze and no snapshot", () => {
-      const run = runBackup({ env: { STUB_RSYNC_EXIT: "23" } });
+    test("an rsync failure means no freeze, no snapshot and no success metric, but the volume usage", () => {
+      // GIVEN a full backup volume, which makes rsync fail
+      const run = runBackup({ env: { STUB_RSYNC_EXIT: "23", STUB_DF_PERCENT: "100" } });
+      // THEN the run fails, and reports only how full the volume is
       expect(run.status).toBe(1);
-      expect(commands(run)).toEqual(["flock --nonblock 9", "rsync -aH --numeric-ids"]);
+      expect(commands(run)).toEqual([
+        "flock --nonblock 9",
+        "rsync -aH --numeric-ids",
+        "aws cloudwatch put-metric-data",
+      ]);
+      expect(metricCalls(run)).toEqual([`${USAGE_METRIC} --value 100 --unit Percent`]);
       expect(run.journal).toContain(
         "-t backup-shared-home -p user.err -- rsync failed with exit 23; no snapshot this time",
       );
@@ -281,7 +308,8 @@ describe("backup-shared-home.sh", () => {
     test("an unmounted share is not synced, so --delete cannot empty the copy", () => {
       const run = runBackup({ mounted: ["backup"] });
       expect(run.status).toBe(1);
-      expect(commands(run)).toEqual(["flock --nonblock 9"]);
+      expect(commands(run)).toEqual(["flock --nonblock 9", "aws cloudwatch put-metric-data"]);
+      expect(run.calls).not.toContain(SUCCESS_METRIC);
     });
   });
 
@@ -339,6 +367,69 @@ describe("backup-shared-home.sh", () => {
       });
       expect(run.status).toBe(1);
       expect(commands(run)).toEqual(["flock --nonblock 9"]);
+    });
+  });
+
+  describe("metrics", () => {
+    test("a failed snapshot puts no success metric", () => {
+      const run = runBackup({ env: { STUB_CREATE_SNAPSHOT_EXIT: "254" } });
+      expect(run.status).toBe(1);
+      expect(run.calls).not.toContain(SUCCESS_METRIC);
+    });
+
+    test("a retention failure still counts the backup, whose snapshot exists, but fails the run", () => {
+      const run = runBackup({ env: { STUB_DESCRIBE_EXIT: "255" } });
+      expect(run.status).toBe(1);
+      expect(run.calls).toContain(SUCCESS_METRIC);
+    });
+
+    test("a failed put is logged, never fails the backup: the missing-data alarm covers it", () => {
+      const run = runBackup({ env: { STUB_PUT_METRIC_EXIT: "255" } });
+      expect(run.status).toBe(0);
+      expect(commands(run)).toContain("aws ec2 create-snapshot");
+      expect(run.journal).toContain(
+        "-t backup-shared-home -p user.warning -- could not put metric EfsSharedHome/Backup/BackupSucceeded=1",
+      );
+    });
+
+    test("puts nothing without a namespace", () => {
+      const run = runBackup({ env: { BACKUP_METRIC_NAMESPACE: "" } });
+      expect(run.status).toBe(0);
+      expect(metricCalls(run)).toEqual([]);
+    });
+  });
+
+  describe("fstab", () => {
+    const OLD_FSTAB = "UUID=aaaa / xfs defaults 0 0\n";
+    const leftovers = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("fstab."));
+
+    test("is replaced by renaming a synced temporary file in the same directory", () => {
+      const run = runBackup({ formatted: true, mounted: ["source"] });
+      expect(run.status).toBe(0);
+      const fstab = join(run.dir, "fstab");
+      const temporary = new RegExp(`^${fstab}\\.backup-shared-home\\.[A-Za-z0-9]{6}$`);
+      const [sync] = run.calls.filter((c) => c.startsWith("sync "));
+      const [mv] = run.calls.filter((c) => c.startsWith("mv "));
+      expect(sync.slice("sync ".length)).toMatch(temporary);
+      expect(mv).toBe(`mv -f -- ${sync.slice("sync ".length)} ${fstab}`);
+      expect(run.calls.indexOf(sync)).toBeLessThan(run.calls.indexOf(mv));
+      expect(leftovers(run.dir)).toEqual([]);
+    });
+
+    test.each([
+      ["the rename", { STUB_MV_EXIT: "1" }],
+      ["the sync", { STUB_SYNC_EXIT: "1" }],
+    ])("a failure of %s leaves the old fstab whole, no temporary file, and no mount", (_, env) => {
+      // GIVEN a volume to mount, and a failure midway through the fstab update
+      const run = runBackup({ formatted: true, mounted: ["source"], env });
+      // THEN
+      expect(run.status).toBe(1);
+      expect(run.fstab).toBe(OLD_FSTAB);
+      expect(leftovers(run.dir)).toEqual([]);
+      expect(run.calls.filter((c) => c.startsWith("mount ") || c.startsWith("rsync"))).toEqual([]);
+      expect(run.journal).toContain(
+        `-t backup-shared-home -p user.err -- could not update ${join(run.dir, "fstab")}; it is unchanged`,
+      );
     });
   });
 
@@ -416,6 +507,205 @@ describe("backup-shared-home.sh", () => {
   test("is shellcheck-clean", () => {
     const result = spawnSync("shellcheck", ["--severity=style", SCRIPT], { encoding: "utf8" });
     expect(result.error).toBeUndefined();
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
+
+/**
+ * Runs another script of modules/backup/scripts with `stubs` (name → bash body) first on PATH. Each
+ * stub may count its calls in `$STUB_DIR/<name>.count` and record them in `$STUB_DIR/calls`.
+ */
+function runScript(
+  file: string,
+  stubs: Record<string, string>,
+  env: Record<string, string>,
+  args: string[] = [],
+) {
+  const dir = mkdtempSync(join(tmpdir(), "backup-shared-home-script-"));
+  const stubDir = join(dir, "stubs");
+  mkdirSync(stubDir);
+  for (const [name, body] of Object.entries(stubs)) {
+    const path = join(stubDir, name);
+    writeFileSync(path, `#!/bin/bash\n${body}\n`);
+    chmodSync(path, 0o755);
+  }
+  writeFileSync(join(dir, "calls"), "");
+  writeFileSync(join(dir, "journal"), "");
+  const script = resolve(__dirname, "../../modules/backup/scripts", file);
+  const result = spawnSync("bash", [script, ...args], {
+    env: { PATH: `${stubDir}:/usr/bin:/bin`, STUB_DIR: dir, ...env },
+    encoding: "utf8",
+  });
+  return {
+    status: result.status,
+    calls: lines(join(dir, "calls")),
+    journal: lines(join(dir, "journal")),
+    argsOf: (name: string) =>
+      existsSync(join(dir, `${name}.args`)) ? readFileSync(join(dir, `${name}.args`), "utf8") : "",
+  };
+}
+
+/** A stub that fails its first `$STUB_<NAME>_FAILURES` calls (a number, or "always"), then succeeds. */
+function flakyStub(name: string, record: string): string {
+  const failures = `STUB_${name.toUpperCase()}_FAILURES`;
+  return `
+${record}
+count=$(( $(cat "$STUB_DIR/${name}.count" 2>/dev/null || echo 0) + 1 )); echo "$count" > "$STUB_DIR/${name}.count"
+[ "\${${failures}:-0}" = always ] && exit 1
+[ "$count" -le "\${${failures}:-0}" ] && exit 1
+exit 0`;
+}
+
+const LOGGER = `echo "$*" >> "$STUB_DIR/journal"`;
+const SLEEP = `echo "sleep $*" >> "$STUB_DIR/calls"`;
+
+describe("notify-backup-failure.sh (the OnFailure unit)", () => {
+  const TOPIC = "arn:aws:sns:eu-west-1:111122223333:efs-with-backup-alarms-0001";
+  const stubs = {
+    // Records every argument on its own line, so the message (many lines) can be read back whole.
+    aws: `echo "aws $1 $2" >> "$STUB_DIR/calls"; printf '%s\\n' "$@" > "$STUB_DIR/aws.args"
+${flakyStub("aws", "")}`,
+    systemctl: `
+case "$*" in
+  "show --property=Result --value -- backup-shared-home.service") echo timeout ;;
+  "show --property=ExecMainStatus --value -- backup-shared-home.service") echo 143 ;;
+  *) echo "unexpected systemctl $*" >&2; exit 1 ;;
+esac`,
+    journalctl: `echo "journalctl $*" >> "$STUB_DIR/calls"; echo "2026-12-01T22:15:00+0000 ip-10-0-0-5 backup-shared-home[812]: rsync failed with exit 23; no snapshot this time"`,
+    uname: `echo ip-10-0-0-5`,
+    logger: LOGGER,
+    sleep: SLEEP,
+  };
+  const env = { BACKUP_ALARM_TOPIC_ARN: TOPIC, BACKUP_VOLUME_ID: VOLUME_ID };
+  const notify = (extraEnv: Record<string, string> = {}) =>
+    runScript("notify-backup-failure.sh", stubs, { ...env, ...extraEnv }, ["backup-shared-home.service"]);
+
+  test("publishes to the topic, in the topic's Region, with a subject and message that say what failed", () => {
+    const run = notify();
+    expect(run.status).toBe(0);
+    const args = run.argsOf("aws").split("\n");
+    const value = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(args.slice(0, 2)).toEqual(["sns", "publish"]);
+    expect(value("--region")).toBe("eu-west-1");
+    expect(value("--topic-arn")).toBe(TOPIC);
+    expect(value("--subject")).toBe("FAILED: backup-shared-home.service on ip-10-0-0-5");
+    const message = run.argsOf("aws");
+    expect(message).toContain("The backup of the shared home failed on ip-10-0-0-5.");
+    expect(message).toContain("Result:        timeout (exit status 143)");
+    expect(message).toContain(`Backup volume: ${VOLUME_ID}`);
+    expect(message).toContain("rsync failed with exit 23; no snapshot this time");
+    expect(message).toContain("journalctl -u backup-shared-home.service");
+    expect(run.calls).toContain(
+      "journalctl --unit backup-shared-home.service --lines 30 --no-pager --output short-iso",
+    );
+    expect(run.journal).toEqual([
+      `-t backup-shared-home-notify -p user.notice -- reported the failure of backup-shared-home.service to ${TOPIC}`,
+    ]);
+  });
+
+  test("retries a failed publish with a doubling pause, then succeeds", () => {
+    const run = notify({ STUB_AWS_FAILURES: "2" });
+    expect(run.status).toBe(0);
+    expect(run.calls.filter((c) => c.startsWith("aws") || c.startsWith("sleep"))).toEqual([
+      "aws sns publish",
+      "sleep 5",
+      "aws sns publish",
+      "sleep 10",
+      "aws sns publish",
+    ]);
+  });
+
+  test("gives up after a bounded number of attempts, with a non-zero exit and a journal line", () => {
+    const run = notify({ STUB_AWS_FAILURES: "always" });
+    expect(run.status).toBe(1);
+    expect(run.calls.filter((c) => c === "aws sns publish")).toHaveLength(4);
+    expect(run.calls.filter((c) => c.startsWith("sleep"))).toEqual(["sleep 5", "sleep 10", "sleep 20"]);
+    expect(run.journal).toContain(
+      `-t backup-shared-home-notify -p user.err -- could not publish the failure of backup-shared-home.service to ${TOPIC} after 4 attempts`,
+    );
+  });
+
+  test("refuses a missing topic with exit 64 and says so in the journal, calling nothing", () => {
+    const run = notify({ BACKUP_ALARM_TOPIC_ARN: "" });
+    expect(run.status).toBe(64);
+    expect(run.calls).toEqual([]);
+    expect(run.journal).toEqual([
+      '-t backup-shared-home-notify -p user.err -- BACKUP_ALARM_TOPIC_ARN "" is not an SNS topic ARN; cannot report the failure of backup-shared-home.service',
+    ]);
+  });
+
+  test("is shellcheck-clean", () => {
+    const result = spawnSync(
+      "shellcheck",
+      ["--severity=style", resolve(__dirname, "../../modules/backup/scripts/notify-backup-failure.sh")],
+      { encoding: "utf8" },
+    );
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
+
+describe("install-packages.sh (rsync at first boot)", () => {
+  const stubs = { dnf: flakyStub("dnf", `echo "dnf $*" >> "$STUB_DIR/calls"`), logger: LOGGER, sleep: SLEEP };
+  const install = (env: Record<string, string> = {}) =>
+    runScript("install-packages.sh", stubs, env, ["rsync"]);
+
+  test("installs at once when dnf succeeds", () => {
+    const run = install();
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual(["dnf install -y rsync"]);
+  });
+
+  test("retries a failing dnf with a doubling pause: fails twice, then installs", () => {
+    const run = install({ STUB_DNF_FAILURES: "2" });
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual([
+      "dnf install -y rsync",
+      "sleep 5",
+      "dnf install -y rsync",
+      "sleep 10",
+      "dnf install -y rsync",
+    ]);
+  });
+
+  test("stops after a bounded number of attempts with a non-zero exit; pauses never exceed the cap", () => {
+    const run = install({
+      STUB_DNF_FAILURES: "always",
+      INSTALL_ATTEMPTS: "6",
+      INSTALL_BACKOFF_MAX_SECONDS: "30",
+    });
+    expect(run.status).toBe(1);
+    expect(run.calls.filter((c) => c.startsWith("dnf"))).toHaveLength(6);
+    expect(run.calls.filter((c) => c.startsWith("sleep"))).toEqual([
+      "sleep 5",
+      "sleep 10",
+      "sleep 20",
+      "sleep 30",
+      "sleep 30",
+    ]);
+    expect(run.journal).toContain(
+      "-t backup-shared-home-install -p user.err -- could not install rsync after 6 attempts",
+    );
+  });
+
+  test("defaults to 5 attempts", () => {
+    const run = install({ STUB_DNF_FAILURES: "always" });
+    expect(run.status).toBe(1);
+    expect(run.calls.filter((c) => c.startsWith("dnf"))).toHaveLength(5);
+  });
+
+  test("refuses to run without a package, or with a bad setting, exit 64", () => {
+    expect(runScript("install-packages.sh", stubs, {}).status).toBe(64);
+    expect(install({ INSTALL_ATTEMPTS: "0" }).status).toBe(64);
+  });
+
+  test("is shellcheck-clean", () => {
+    const result = spawnSync(
+      "shellcheck",
+      ["--severity=style", resolve(__dirname, "../../modules/backup/scripts/install-packages.sh")],
+      { encoding: "utf8" },
+    );
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
   });

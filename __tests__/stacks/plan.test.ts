@@ -1,11 +1,24 @@
 import { join } from "node:path";
-import { addProjectStacks } from "../helpers/app";
+import { TEST_STACK_PROPS } from "../helpers/app";
 import { fullSynth, readStackJson } from "../helpers/synth";
 import { planStacks, PlanResult, plannedResources } from "../helpers/terraform";
+import { EfsStack } from "../../stacks/efs-stack";
+import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 
-// One full synth and one offline plan of both stacks together (one terraform configuration), shared by every test below.
-const outdir = fullSynth((app) => addProjectStacks(app));
+// One full synth and one offline plan of both stacks together (one terraform configuration), shared by
+// every test below.
+// The efs stack is regional; efs-with-backup is One Zone in eu-west-1b, so that one plan shows every
+// client and the backup host where the single mount target is.
+const ONE_ZONE = "eu-west-1b";
+const outdir = fullSynth((app) => {
+  new EfsStack(app, "efs", TEST_STACK_PROPS);
+  new EfsWithBackupStack(app, "efs-with-backup", {
+    ...TEST_STACK_PROPS,
+    fileSystem: { oneZoneAvailabilityZone: ONE_ZONE },
+  });
+});
 const STACKS = ["efs", "efs-with-backup"] as const;
+const MOUNT_TARGET_ZONES = { efs: ["eu-west-1a", "eu-west-1b"], "efs-with-backup": [ONE_ZONE] };
 let plans: Record<(typeof STACKS)[number], PlanResult>;
 
 beforeAll(async () => {
@@ -27,11 +40,9 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
     expect([...actions]).toEqual(["create"]);
   });
 
-  test("puts one mount target in each AZ's private subnet", () => {
+  test("puts one mount target in the private subnet of each AZ of the file system", () => {
     const { plan } = plans[stackName];
-    const mountTargets = plannedResources(plan, "aws_efs_mount_target");
     const subnets = plannedResources(plan, "aws_subnet");
-    expect(mountTargets).toHaveLength(2);
     const privateZones = subnets
       .filter((s) => s.after.map_public_ip_on_launch === false)
       .map((s) => s.after.availability_zone);
@@ -41,8 +52,10 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
     const mountTargetSubnets = Object.values(json.resource.aws_efs_mount_target).map(
       (m) => (m as { subnet_id: string }).subnet_id,
     );
-    for (const ref of mountTargetSubnets)
-      expect(ref).toMatch(/aws_subnet\.network_private-subnet-eu-west-1[ab]_/);
+    expect(plannedResources(plan, "aws_efs_mount_target")).toHaveLength(mountTargetSubnets.length);
+    expect(mountTargetSubnets.map((ref) => /private-subnet-(eu-west-1[ab])_/.exec(ref)?.[1]).sort()).toEqual(
+      MOUNT_TARGET_ZONES[stackName],
+    );
   });
 
   test("plans an encrypted file system with prevent_destroy", () => {
@@ -53,6 +66,8 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
       throughput_mode: "elastic",
       performance_mode: "generalPurpose",
     });
+    // Regional: the zone is left to AWS (unknown until apply); One Zone: the zone given.
+    expect(fileSystem.after.availability_zone_name).toBe(stackName === "efs" ? undefined : ONE_ZONE);
     const config = plan.configuration.root_module.resources.find(
       (r: { type: string }) => r.type === "aws_efs_file_system",
     );
@@ -85,7 +100,10 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
   test("plans the EFS alarms, their encrypted topic and the dashboard", () => {
     const { plan } = plans[stackName];
     // Default modes (elastic, generalPurpose): PercentIOLimit and throughput utilization, no credits.
-    const alarms = plannedResources(plan, "aws_cloudwatch_metric_alarm");
+    // The backup stack's backup alarms are checked below.
+    const alarms = plannedResources(plan, "aws_cloudwatch_metric_alarm").filter(
+      (a) => a.after.namespace !== "EfsSharedHome/Backup",
+    );
     expect(alarms.map((a) => a.after.metric_name ?? "metric-math").sort()).toEqual([
       "PercentIOLimit",
       "metric-math",
@@ -143,6 +161,55 @@ describe("offline terraform plan of the efs-with-backup stack's backups", () => 
     );
     expect(Object.keys(plan.planned_values.outputs)).toEqual(
       expect.arrayContaining(["backup_volume_id", "backup_vault_name", "backup_plan_id"]),
+    );
+  });
+
+  test("One Zone: every client and the backup host, and the backup volume, are in the file system's AZ and subnet", () => {
+    const { plan } = plans["efs-with-backup"];
+    const instances = plannedResources(plan, "aws_instance");
+    expect(instances.map((i) => i.address.split(".")[1].split("_")[0]).sort()).toEqual([
+      "backup-host",
+      "clients",
+      "clients",
+    ]);
+    for (const instance of instances) expect(instance.after.availability_zone).toBe(ONE_ZONE);
+    expect(plannedResources(plan, "aws_ebs_volume").map((v) => v.after.availability_zone)).toEqual([
+      ONE_ZONE,
+    ]);
+    // Subnet ids are known only after apply; the configuration names the subnet of each instance.
+    const config = plan.configuration.root_module.resources.filter(
+      (r: { type: string }) => r.type === "aws_instance",
+    );
+    for (const resource of config) {
+      expect(resource.expressions.subnet_id.references).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^aws_subnet\.network_public-subnet-eu-west-1b_[0-9A-F]+\.id$/),
+        ]),
+      );
+    }
+  });
+
+  test("plans the backup alarms, the vault notifications and a topic policy that admits AWS Backup", () => {
+    const { plan } = plans["efs-with-backup"];
+    const alarms = plannedResources(plan, "aws_cloudwatch_metric_alarm").filter(
+      (a) => a.after.namespace === "EfsSharedHome/Backup",
+    );
+    expect(alarms.map((a) => [a.after.metric_name, a.after.treat_missing_data]).sort()).toEqual([
+      ["BackupSucceeded", "breaching"],
+      ["BackupVolumeUsedPercent", "missing"],
+    ]);
+    const [notifications] = plannedResources(plan, "aws_backup_vault_notifications");
+    expect(notifications.after.backup_vault_name).toBe("shared-home-vault");
+    expect([...notifications.after.backup_vault_events].sort()).toEqual([
+      "BACKUP_JOB_COMPLETED",
+      "COPY_JOB_FAILED",
+      "RESTORE_JOB_COMPLETED",
+    ]);
+    const topicPolicy = plan.configuration.root_module.resources.find(
+      (r: { type: string }) => r.type === "aws_sns_topic_policy",
+    );
+    expect(topicPolicy.expressions.policy.references).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^aws_backup_vault\.aws-backup_vault_[0-9A-F]+\.arn$/)]),
     );
   });
 

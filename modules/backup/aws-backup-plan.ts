@@ -3,6 +3,7 @@ import { BackupVault } from "@cdktf/provider-aws/lib/backup-vault";
 import { BackupVaultLockConfiguration } from "@cdktf/provider-aws/lib/backup-vault-lock-configuration";
 import { BackupPlan } from "@cdktf/provider-aws/lib/backup-plan";
 import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection";
+import { BackupVaultNotifications } from "@cdktf/provider-aws/lib/backup-vault-notifications";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -16,6 +17,20 @@ export const DEFAULT_BACKUP_SCHEDULE = "cron(0 5 * * ? *)";
 export const AWS_BACKUP_MANAGED_POLICIES = [
   "service-role/AWSBackupServiceRolePolicyForBackup",
   "service-role/AWSBackupServiceRolePolicyForRestores",
+] as const;
+
+/**
+ * The vault events sent to the notification topic. AWS Backup no longer sends BACKUP_JOB_FAILED or
+ * RESTORE_JOB_FAILED (deprecated, "no longer in use": AWS Backup API reference,
+ * PutBackupVaultNotifications); a failed job is a *_COMPLETED event whose `State` message attribute
+ * is not `COMPLETED` (AWS Backup Developer Guide, "Using Amazon SNS to track AWS Backup events").
+ * Copy jobs still have their own failure event. A subscriber that wants failures only filters on
+ * `State`, as `EfsMonitoring`'s e-mail subscriptions do.
+ */
+export const VAULT_NOTIFICATION_EVENTS = [
+  "BACKUP_JOB_COMPLETED",
+  "RESTORE_JOB_COMPLETED",
+  "COPY_JOB_FAILED",
 ] as const;
 
 /** AWS Backup Vault Lock. */
@@ -46,6 +61,21 @@ export interface AwsBackupPlanProps {
    * @default "shared-home"
    */
   readonly name?: string;
+  /**
+   * Put before the vault and plan names, which AWS requires to be unique in an account and Region:
+   * give each environment that shares one its own (`prod` makes `prod-shared-home-vault`). Up to 15
+   * letters, digits, "-" or "_". Changing it replaces the vault and the plan; a vault that holds
+   * recovery points cannot be deleted, so Terraform stops there (see the README).
+   * @default - none: `<name>-vault` and `<name>-plan`, the names before this option existed
+   */
+  readonly namePrefix?: string;
+  /**
+   * SNS topic for the vault's job notifications (`VAULT_NOTIFICATION_EVENTS`). Its policy must let
+   * `backup.amazonaws.com` publish for this vault and its key must let the service use it:
+   * `EfsMonitoring.allowServicePublish` does both for its topic.
+   * @default - no vault notifications
+   */
+  readonly notificationTopicArn?: string;
   /**
    * When to back up: an AWS cron expression in UTC, at least 60 minutes between runs.
    * @default "cron(0 5 * * ? *)" (daily at 05:00 UTC)
@@ -99,12 +129,16 @@ export class AwsBackupPlan extends Construct {
   /** The vault key this module created, when no `kmsKeyArn` was given. */
   readonly kmsKey?: KmsKey;
   readonly vaultLock?: BackupVaultLockConfiguration;
+  /** The vault's SNS notifications, with `notificationTopicArn`. */
+  readonly vaultNotifications?: BackupVaultNotifications;
 
   constructor(scope: Construct, id: string, props: AwsBackupPlanProps) {
     super(scope, id);
     validateAwsBackupPlanProps(this.node.path, props);
 
     const name = props.name ?? "shared-home";
+    // Only the names AWS requires to be unique get the prefix; the role has a generated name.
+    const uniqueName = props.namePrefix === undefined ? name : `${props.namePrefix}-${name}`;
     const tags = props.tags ? { ...props.tags } : undefined;
 
     if (props.kmsKeyArn === undefined) {
@@ -117,7 +151,7 @@ export class AwsBackupPlan extends Construct {
     }
 
     this.vault = new BackupVault(this, "vault", {
-      name: `${name}-vault`,
+      name: `${uniqueName}-vault`,
       kmsKeyArn: this.kmsKey?.arn ?? props.kmsKeyArn,
       tags,
     });
@@ -133,8 +167,16 @@ export class AwsBackupPlan extends Construct {
       });
     }
 
+    if (props.notificationTopicArn !== undefined) {
+      this.vaultNotifications = new BackupVaultNotifications(this, "vault-notifications", {
+        backupVaultName: this.vault.name,
+        snsTopicArn: props.notificationTopicArn,
+        backupVaultEvents: [...VAULT_NOTIFICATION_EVENTS],
+      });
+    }
+
     this.plan = new BackupPlan(this, "plan", {
-      name: `${name}-plan`,
+      name: `${uniqueName}-plan`,
       rule: [
         {
           ruleName: `${name}-scheduled`,

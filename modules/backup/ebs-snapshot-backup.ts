@@ -12,6 +12,34 @@ import { jsonDocument } from "../shared/json";
 /** The tag the backup script puts on every snapshot, with the volume id as value. Retention and IAM key on it. */
 export const SNAPSHOT_TAG_KEY = "backup-shared-home:volume";
 
+/**
+ * The CloudWatch metrics the backup script puts, in a namespace of ours, with the dimension
+ * `VolumeId` = the backup volume's id (the volume outlives a replaced host).
+ */
+export const BACKUP_METRICS = {
+  namespace: "EfsSharedHome/Backup",
+  /** 1 (Count) for each run that started its snapshot. */
+  succeeded: "BackupSucceeded",
+  /** Percent of the backup volume in use, put by every run that mounted the volume. */
+  volumeUsedPercent: "BackupVolumeUsedPercent",
+  dimension: "VolumeId",
+} as const;
+
+/** What the alarms on a backup's metrics need to know; `EbsSnapshotBackup.metrics`. */
+export interface EbsSnapshotBackupMetrics {
+  readonly namespace: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly succeededMetricName: string;
+  readonly volumeUsedPercentMetricName: string;
+  /** Minutes between runs: a success is expected in every interval. */
+  readonly intervalMinutes: number;
+}
+
+/** systemd's TimeoutStartSec for a run when none is given: 4 intervals, at least an hour. */
+export function defaultTimeoutMinutes(intervalMinutes: number): number {
+  return Math.max(60, 4 * intervalMinutes);
+}
+
 export const EBS_SNAPSHOT_DEFAULTS = {
   volumeSizeGiB: 5,
   intervalMinutes: 15,
@@ -66,6 +94,19 @@ export interface EbsSnapshotBackupProps {
    * @default "/dev/sdf"
    */
   readonly deviceName?: string;
+  /**
+   * Longest a run may take (systemd `TimeoutStartSec`), in minutes, 5 to 10080. A run still going
+   * then (a hung NFS mount, say) is stopped and reported as failed; meanwhile the timer starts no
+   * other run. A first copy of a large share needs more than later ones.
+   * @default - 4 × `intervalMinutes`, at least 60
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * SNS topic that a failed or timed-out run is published to (systemd `OnFailure=`). The host's
+   * role must be allowed to publish there: `EfsMonitoring.grantPublish(role)` does that for its topic.
+   * @default - none: failures are only in the journal, and in the BackupSucceeded metric
+   */
+  readonly alarmTopicArn?: string;
   /**
    * Sets `lifecycle.prevent_destroy` on the volume.
    * @default true
@@ -122,6 +163,8 @@ export class EbsSnapshotBackup extends Construct {
   readonly hostSetupScript: string;
   /** The attachment, once `attachTo` has run. */
   attachment?: VolumeAttachment;
+  /** The metrics the script puts, for `EfsMonitoring.addEbsSnapshotBackupAlarms`. */
+  readonly metrics: EbsSnapshotBackupMetrics;
 
   constructor(scope: Construct, id: string, props: EbsSnapshotBackupProps) {
     super(scope, id);
@@ -145,9 +188,18 @@ export class EbsSnapshotBackup extends Construct {
     this.volumeId = this.volume.id;
     this.volumeArn = this.volume.arn;
 
+    const intervalMinutes = props.intervalMinutes ?? EBS_SNAPSHOT_DEFAULTS.intervalMinutes;
+    this.metrics = {
+      namespace: BACKUP_METRICS.namespace,
+      dimensions: { [BACKUP_METRICS.dimension]: this.volume.id },
+      succeededMetricName: BACKUP_METRICS.succeeded,
+      volumeUsedPercentMetricName: BACKUP_METRICS.volumeUsedPercent,
+      intervalMinutes,
+    };
     this.hostSetupScript = terraformText(
       hostSetupParts({
-        intervalMinutes: props.intervalMinutes ?? EBS_SNAPSHOT_DEFAULTS.intervalMinutes,
+        intervalMinutes,
+        timeoutMinutes: props.timeoutMinutes ?? defaultTimeoutMinutes(intervalMinutes),
         environment: {
           // The AWS CLI does not reliably take the Region from instance metadata; say it.
           AWS_DEFAULT_REGION: regionOfArn(this.volume.arn),
@@ -158,6 +210,8 @@ export class EbsSnapshotBackup extends Construct {
           BACKUP_SOURCE: props.sourcePath ?? DEFAULT_SOURCE_PATH,
           BACKUP_MOUNT_POINT: props.mountPath ?? DEFAULT_MOUNT_PATH,
           BACKUP_DEVICE_NAME: this.deviceName,
+          BACKUP_METRIC_NAMESPACE: BACKUP_METRICS.namespace,
+          BACKUP_ALARM_TOPIC_ARN: props.alarmTopicArn ?? "",
         },
       }),
     );
@@ -189,7 +243,8 @@ export class EbsSnapshotBackup extends Construct {
 
   /**
    * Lets `role` snapshot this volume, tag those snapshots while creating them, delete snapshots
-   * carrying this volume's backup tag, and list snapshots (Describe calls take no resource ARN).
+   * carrying this volume's backup tag, list snapshots (Describe calls take no resource ARN), and put
+   * metrics in the backup namespace only. Publishing to the alarm topic is granted by its owner.
    */
   grantSnapshotPermissions(role: SnapshotRole): IamRolePolicy {
     return new IamRolePolicy(this, `snapshot-policy-${role.node.id}`, {
@@ -233,6 +288,14 @@ export class EbsSnapshotBackup extends Construct {
           Effect: "Allow",
           Action: "ec2:DescribeSnapshots",
           Resource: "*",
+        },
+        {
+          Sid: "PutBackupMetrics",
+          Effect: "Allow",
+          // PutMetricData takes no resource ARN; the namespace condition is its only scope.
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": BACKUP_METRICS.namespace } },
         },
       ],
     };

@@ -4,8 +4,12 @@ import { Fn, Token } from "cdktf";
 
 /** Where the host setup installs the backup script and its units. */
 export const INSTALLED_SCRIPT_PATH = "/usr/local/sbin/backup-shared-home";
+export const NOTIFY_SCRIPT_PATH = "/usr/local/sbin/backup-shared-home-notify-failure";
+export const INSTALL_PACKAGES_PATH = "/usr/local/sbin/backup-shared-home-install-packages";
 export const ENVIRONMENT_FILE_PATH = "/etc/backup-shared-home.env";
 export const UNIT_NAME = "backup-shared-home";
+/** The template unit that `OnFailure=` starts, once per failed run. */
+export const FAILURE_UNIT_NAME = "backup-shared-home-failed@";
 
 /** A file of `scripts/`, read at synth so the shipped user data is exactly the tested file. */
 export function scriptFile(name: string): string {
@@ -24,6 +28,8 @@ export interface HostSetupOptions {
   /** KEY=value lines of the environment file; values may be tokens. Values must not hold spaces or quotes. */
   readonly environment: Readonly<Record<string, string>>;
   readonly intervalMinutes: number;
+  /** systemd's TimeoutStartSec for one run, in minutes. */
+  readonly timeoutMinutes: number;
 }
 
 /** A piece of the setup fragment: literal shell text, or a value only Terraform knows (a token). */
@@ -51,22 +57,36 @@ export function hostSetupParts(options: HostSetupOptions): SetupPart[] {
     "@ON_CALENDAR@",
     onCalendarFor(options.intervalMinutes),
   );
+  const service = scriptFile("backup-shared-home.service").replace(
+    "@TIMEOUT_START_SEC@",
+    `${options.timeoutMinutes}min`,
+  );
   const environment = Object.entries(options.environment).flatMap(([key, value]) => [`${key}=`, value, "\n"]);
+  const file = (path: string, mode: string, delimiter: string, name: string) =>
+    heredoc(path, mode, delimiter, [withFinalNewline(scriptFile(name))]);
   return [
-    "# --- backup-shared-home (modules/backup): script, settings and timer ---\n",
-    "if ! command -v rsync >/dev/null 2>&1; then dnf install -y rsync || yum install -y rsync; fi\n",
-    ...heredoc(INSTALLED_SCRIPT_PATH, "0755", "BACKUP_SHARED_HOME_SCRIPT", [
-      withFinalNewline(scriptFile("backup-shared-home.sh")),
-    ]),
+    "# --- backup-shared-home (modules/backup): scripts, settings, units and timer ---\n",
+    ...file(INSTALLED_SCRIPT_PATH, "0755", "BACKUP_SHARED_HOME_SCRIPT", "backup-shared-home.sh"),
+    ...file(NOTIFY_SCRIPT_PATH, "0755", "BACKUP_SHARED_HOME_NOTIFY", "notify-backup-failure.sh"),
+    ...file(INSTALL_PACKAGES_PATH, "0755", "BACKUP_SHARED_HOME_INSTALL", "install-packages.sh"),
     ...heredoc(ENVIRONMENT_FILE_PATH, "0644", "BACKUP_SHARED_HOME_ENV", environment),
     ...heredoc(`/etc/systemd/system/${UNIT_NAME}.service`, "0644", "BACKUP_SHARED_HOME_SERVICE", [
-      withFinalNewline(scriptFile("backup-shared-home.service")),
+      withFinalNewline(service),
     ]),
+    ...file(
+      `/etc/systemd/system/${FAILURE_UNIT_NAME}.service`,
+      "0644",
+      "BACKUP_SHARED_HOME_FAILED",
+      "backup-shared-home-failed@.service",
+    ),
     ...heredoc(`/etc/systemd/system/${UNIT_NAME}.timer`, "0644", "BACKUP_SHARED_HOME_TIMER", [
       withFinalNewline(timer),
     ]),
     "systemctl daemon-reload\n",
     `systemctl enable --now ${UNIT_NAME}.timer\n`,
+    // Last, after the timer: if rsync still cannot be installed, every run fails and reports it
+    // to the alarm topic, instead of the host staying silent without a timer.
+    `if ! command -v rsync >/dev/null 2>&1; then ${INSTALL_PACKAGES_PATH} rsync; fi\n`,
   ];
 }
 

@@ -23,12 +23,18 @@ export const COLD_STORAGE_MIN_DAYS = 90;
 /** A compliance-mode vault lock has a grace time of at least 3 days (Backup developer guide, "Vault Lock"). */
 export const VAULT_LOCK_CHANGEABLE_MIN_DAYS = 3;
 
+/** Bounds on one run's systemd timeout: long enough for a copy, at most a week. */
+export const RUN_TIMEOUT_MINUTES = { min: 5, max: 10080 } as const;
+
+const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const RESOURCE_ARN_PATTERN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/;
 // AWS's recommended device names for EBS data volumes on Linux.
 const DEVICE_NAME_PATTERN = /^\/dev\/(sd|xvd)[f-p]$/;
 // Paths end up in an env file and in fstab, where whitespace and quotes would split fields.
 const PATH_PATTERN = /^(\/[A-Za-z0-9._-]+)+$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,23}$/;
+// With NAME_PATTERN, keeps "<prefix>-<name>-vault" within the 50 characters AWS Backup allows.
+const NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$/;
 
 function checkWholeNumber(
   errors: ValidationErrors,
@@ -82,6 +88,20 @@ export function validateEbsSnapshotBackupProps(path: string, props: EbsSnapshotB
       `${show(props.intervalMinutes)} is not allowed; use one of ${SNAPSHOT_INTERVAL_MINUTES.join(", ")}`,
     );
   }
+  checkWholeNumber(
+    errors,
+    "timeoutMinutes",
+    props.timeoutMinutes,
+    RUN_TIMEOUT_MINUTES.min,
+    RUN_TIMEOUT_MINUTES.max,
+    "minutes",
+  );
+  errors.checkFormat(
+    "alarmTopicArn",
+    props.alarmTopicArn,
+    SNS_TOPIC_ARN_PATTERN,
+    'is not an SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alarms"',
+  );
   // Both limits are always in force (defaults apply); neither can be turned off.
   checkWholeNumber(errors, "keepLast", props.keepLast, 1, KEEP_LAST_MAX, "snapshots");
   checkWholeNumber(errors, "keepDays", props.keepDays, 1, KEEP_DAYS_MAX, "days");
@@ -141,6 +161,18 @@ export function scheduleProblem(schedule: string): string | undefined {
 export function validateAwsBackupPlanProps(path: string, props: AwsBackupPlanProps): void {
   const errors = new ValidationErrors(path);
   checkName(errors, props.name);
+  errors.checkFormat(
+    "namePrefix",
+    props.namePrefix,
+    NAME_PREFIX_PATTERN,
+    'must be 1 to 15 letters, digits, "-" or "_", starting with a letter or digit (it prefixes the vault and plan names)',
+  );
+  errors.checkFormat(
+    "notificationTopicArn",
+    props.notificationTopicArn,
+    SNS_TOPIC_ARN_PATTERN,
+    'is not an SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alarms"',
+  );
   checkKmsKeyArn(errors, props.kmsKeyArn);
   errors.check(
     props.resourceArns.length > 0,

@@ -42,7 +42,9 @@ export type ClientFileSystem = Pick<
   | "grantRead"
   | "grantReadWrite"
   | "grantRootAccess"
->;
+> &
+  // Optional, so a file system known only by id can be mounted; when given, placements are checked.
+  Partial<Pick<SharedFileSystem, "mountTargets">>;
 
 export interface EfsClientsProps {
   /** The VPC of the subnets; the admin security group is created in it. */
@@ -50,6 +52,8 @@ export interface EfsClientsProps {
   /**
    * Subnets to place clients in, one per AZ; client `i` goes to `subnets[i % subnets.length]`.
    * Use subnets with a route to the internet (public, or private with NAT): dnf and SSM need it.
+   * Each must be in an AZ where the file system has a mount target (checked when the file system
+   * lists its `mountTargets`): elsewhere its DNS name does not resolve, and the mount fails.
    */
   readonly subnets: readonly SubnetRef[];
   /** The file system to mount. The clients join its client security group and get a grant on it. */

@@ -100,6 +100,27 @@ function validateSubnets(errors: ValidationErrors, props: EfsClientsProps): void
     "subnets",
     `has more than one subnet in ${show([...new Set(duplicates)])}; give one subnet per AZ so clients spread over AZs`,
   );
+  checkSubnetsHaveMountTarget(errors, props);
+}
+
+/**
+ * A client can mount only in an AZ with a mount target: the file system's DNS name resolves to the
+ * mount target of the client's own AZ, and to nothing where there is none (EFS User Guide,
+ * "Mounting with DNS names"). One Zone file systems have a single mount target.
+ */
+function checkSubnetsHaveMountTarget(errors: ValidationErrors, props: EfsClientsProps): void {
+  const mountTargets = props.fileSystem.mountTargets;
+  if (mountTargets === undefined) return;
+  const zones = mountTargets.map((m) => m.availabilityZone);
+  if (!zones.every((zone) => isKnown(zone))) return;
+  props.subnets.forEach((subnet, i) => {
+    if (!isKnown(subnet.availabilityZone)) return;
+    errors.check(
+      zones.includes(subnet.availabilityZone),
+      `subnets[${i}]`,
+      `is in ${show(subnet.availabilityZone)}, where the file system has no mount target (it has them in ${show(zones)}); a client there cannot resolve the file system's name and never mounts. Use subnets in those AZs`,
+    );
+  });
 }
 
 function validateMachine(errors: ValidationErrors, props: EfsClientsProps): void {

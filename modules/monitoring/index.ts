@@ -9,13 +9,16 @@ import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Lazy } from "cdktf";
 import type { ITerraformDependable } from "cdktf";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { PerformanceMode, ThroughputMode } from "../efs/types";
 import type { SharedFileSystem } from "../efs";
 import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
 import { dashboardBody } from "./dashboard";
 import { EFS_NAMESPACE, THROUGHPUT_UTILIZATION } from "./metrics";
-import { validateMonitoringProps } from "./validate";
+import { validateBackupAlarmOptions, validateMonitoringProps } from "./validate";
 import { jsonDocument } from "../shared/json";
 
 export { MAX_BURST_CREDIT_BALANCE_BYTES } from "./validate";
@@ -36,8 +39,49 @@ export type MonitoredFileSystem = Pick<
   "fileSystemId" | "throughputMode" | "performanceMode" | "node"
 >;
 
+/** Alarm when the backup volume is fuller than this, in percent: room to grow it before rsync fails. */
+export const DEFAULT_BACKUP_VOLUME_USED_PERCENT_THRESHOLD = 80;
+
 /** The alarms this module can create, by name. */
 export type EfsAlarmName = "burst-credit-balance" | "percent-io-limit" | "throughput-utilization";
+
+/** The alarms `addEbsSnapshotBackupAlarms` creates, by name. */
+export type BackupAlarmName = "backup-missing" | "backup-volume-used";
+
+/**
+ * The metrics a backup puts (an `EbsSnapshotBackup`'s `metrics` has this shape): one success data
+ * point per successful run, and the backup volume's usage in percent.
+ */
+export interface BackupMetricsSource {
+  readonly namespace: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly succeededMetricName: string;
+  readonly volumeUsedPercentMetricName: string;
+  /** Minutes between runs, 5 to 1440. */
+  readonly intervalMinutes: number;
+}
+
+/** Tuning of the backup alarms. */
+export interface BackupAlarmOptions {
+  /**
+   * Alarm when the backup volume is fuller than this many percent (1 to 100).
+   * @default 80
+   */
+  readonly volumeUsedPercentThreshold?: number;
+}
+
+/** A role that may be allowed to publish to the alarm topic. */
+export type PublishingRole = Pick<IamRole, "arn" | "id" | "node">;
+
+/**
+ * SNS filter policy of the e-mail subscriptions: everything except AWS Backup's reports of jobs
+ * that succeeded. AWS Backup reports a failed job as a *_COMPLETED event with a `State` message
+ * attribute other than `COMPLETED`; alarms and our own failure reports carry no `State` at all
+ * (Amazon SNS Developer Guide, "Subscription filter policies": `exists`, `anything-but`, `$or`).
+ */
+export const EMAIL_SUBSCRIPTION_FILTER_POLICY = {
+  $or: [{ State: [{ exists: false }] }, { State: [{ "anything-but": ["COMPLETED"] }] }],
+} as const;
 
 export interface EfsMonitoringProps {
   /** The file system to watch. Its throughput and performance modes decide which alarms exist. */
@@ -120,17 +164,28 @@ export class EfsMonitoring extends Construct {
   readonly alarms: Readonly<Partial<Record<EfsAlarmName, CloudwatchMetricAlarm>>>;
   readonly dashboard: CloudwatchDashboard;
   readonly dashboardName: string;
+  /** The alarms on backup metrics, once `addEbsSnapshotBackupAlarms` has run. */
+  readonly backupAlarms: Partial<Record<BackupAlarmName, CloudwatchMetricAlarm>> = {};
+
+  private readonly namePrefix: string;
+  private readonly tagsOf: (suffix: string) => Record<string, string>;
+  private readonly deliveryPath: ITerraformDependable[] = [];
+  /** Statements added after construction by `grantPublish` and `allowServicePublish`. */
+  private readonly extraTopicStatements: object[] = [];
+  private readonly extraKeyStatements: object[] = [];
 
   constructor(scope: Construct, id: string, props: EfsMonitoringProps) {
     super(scope, id);
     validateMonitoringProps(this.node.path, props);
 
     const namePrefix = props.namePrefix ?? "efs";
+    this.namePrefix = namePrefix;
     const fsId = props.fileSystem.fileSystemId;
     const tags = (suffix: string) => ({ ...props.tags, Name: `${namePrefix}-${suffix}` });
+    this.tagsOf = tags;
 
     // Alarms are created after the topic accepts CloudWatch, so their first notification arrives.
-    const deliveryPath: ITerraformDependable[] = [];
+    const deliveryPath = this.deliveryPath;
     if (props.existingTopicArn !== undefined) {
       this.topicArn = props.existingTopicArn;
     } else {
@@ -141,9 +196,14 @@ export class EfsMonitoring extends Construct {
         tags: tags("efs-alarms"),
       });
       // A key's `policy` cannot refer to the key's own ARN, so the policy is a resource of its own.
+      // Both policies are read at synth, so statements that grantPublish and allowServicePublish
+      // add after construction are in them.
+      const keyArn = this.topicKey.arn;
       const keyPolicy = new KmsKeyPolicy(this, "alarm-topic-key-policy", {
         keyId: this.topicKey.id,
-        policy: jsonDocument(alarmTopicKeyPolicy(this.topicKey.arn)),
+        policy: Lazy.stringValue({
+          produce: () => jsonDocument(alarmTopicKeyPolicy(keyArn, this.extraKeyStatements)),
+        }),
       });
       this.topic = new SnsTopic(this, "alarm-topic", {
         namePrefix: `${namePrefix}-alarms-`,
@@ -152,9 +212,12 @@ export class EfsMonitoring extends Construct {
         tags: tags("efs-alarms"),
       });
       this.topicArn = this.topic.arn;
+      const topicArn = this.topic.arn;
       const topicPolicy = new SnsTopicPolicy(this, "alarm-topic-policy", {
-        arn: this.topic.arn,
-        policy: jsonDocument(alarmTopicPolicy(this.topic.arn)),
+        arn: topicArn,
+        policy: Lazy.stringValue({
+          produce: () => jsonDocument(alarmTopicPolicy(topicArn, this.extraTopicStatements)),
+        }),
       });
       deliveryPath.push(keyPolicy, topicPolicy);
       for (const email of props.alarmEmails ?? []) {
@@ -162,6 +225,9 @@ export class EfsMonitoring extends Construct {
           topicArn: this.topic.arn,
           protocol: "email",
           endpoint: email,
+          // People get failures, not AWS Backup's daily "job completed" for every successful job.
+          filterPolicy: JSON.stringify(EMAIL_SUBSCRIPTION_FILTER_POLICY),
+          filterPolicyScope: "MessageAttributes",
         });
       }
     }
@@ -256,6 +322,135 @@ export class EfsMonitoring extends Construct {
       }),
     });
   }
+
+  /**
+   * Lets `role` publish to the alarm topic, and to nothing else: an inline `sns:Publish` policy on
+   * this topic, and, for a topic this module created, a key-policy statement that lets the role
+   * use the topic's key only through SNS in this Region (`kms:ViaService`). For an existing topic,
+   * its key policy must already allow the role.
+   */
+  grantPublish(role: PublishingRole): IamRolePolicy {
+    if (this.topicKey) {
+      this.extraKeyStatements.push({
+        Sid: `PublishToTopic${this.extraKeyStatements.length + 1}`,
+        Effect: "Allow",
+        Principal: { AWS: role.arn },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "kms:ViaService": `sns.${regionOfArn(this.topicKey.arn)}.amazonaws.com` },
+        },
+      });
+    }
+    return new IamRolePolicy(this, `publish-${pathId(role.node.path)}`, {
+      role: role.id,
+      name: `publish-to-${pathId(this.node.path)}`,
+      policy: jsonDocument({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "PublishToAlarmTopic", Effect: "Allow", Action: "sns:Publish", Resource: this.topicArn },
+        ],
+      }),
+    });
+  }
+
+  /**
+   * Lets an AWS service publish to the alarm topic on behalf of one resource of this account, e.g.
+   * `backup.amazonaws.com` for an AWS Backup vault's notifications. The topic-policy statement holds
+   * only for `aws:SourceAccount` = this account and `aws:SourceArn` = `sourceArn` (the confused-deputy
+   * guard; for AWS Backup the source ARN is the vault's, AWS Backup Developer Guide, "Cross-service
+   * confused deputy prevention"). The key statement lets the service encrypt for the topic.
+   * Does nothing for an existing topic: its owner must allow the service.
+   */
+  allowServicePublish(service: string, sourceArn: string): void {
+    if (!this.topic || !this.topicKey) return;
+    const n = this.extraTopicStatements.length + 1;
+    this.extraTopicStatements.push({
+      Sid: `ServicePublishes${n}`,
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sns:Publish",
+      Resource: this.topic.arn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": accountIdOfArn(this.topic.arn) },
+        ArnEquals: { "aws:SourceArn": sourceArn },
+      },
+    });
+    // No condition here, as for CloudWatch: the service uses the key only to publish, which the
+    // topic policy above already limits to `sourceArn`, and a condition key the service does not
+    // send would drop its notifications without an error.
+    this.extraKeyStatements.push({
+      Sid: `ServiceUsesKey${n}`,
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+    });
+  }
+
+  /**
+   * Two alarms on a backup's own metrics, notifying the alarm topic:
+   * - `backup-missing`: no successful run in two intervals. Missing data is breaching, so a host
+   *   that is gone, hung or without its timer alarms as well as one whose runs fail.
+   * - `backup-volume-used`: the backup volume is fuller than the threshold; when it fills, rsync
+   *   fails on every run.
+   */
+  addEbsSnapshotBackupAlarms(
+    source: BackupMetricsSource,
+    options: BackupAlarmOptions = {},
+  ): Readonly<Partial<Record<BackupAlarmName, CloudwatchMetricAlarm>>> {
+    validateBackupAlarmOptions(`${this.node.path}.addEbsSnapshotBackupAlarms`, source, options);
+    const threshold = options.volumeUsedPercentThreshold ?? DEFAULT_BACKUP_VOLUME_USED_PERCENT_THRESHOLD;
+    const period = source.intervalMinutes * 60;
+    const subject = Object.values(source.dimensions).join("-");
+    const common = {
+      namespace: source.namespace,
+      dimensions: { ...source.dimensions },
+      period,
+      alarmActions: [this.topicArn],
+      okActions: [this.topicArn],
+      dependsOn: this.deliveryPath,
+    };
+    this.backupAlarms["backup-missing"] = new CloudwatchMetricAlarm(this, "alarm-backup-missing", {
+      ...common,
+      alarmName: `${this.namePrefix}-${subject}-backup-missing`,
+      alarmDescription:
+        `No successful backup of the shared home to ${subject} for two intervals ` +
+        `(${2 * source.intervalMinutes} minutes): runs fail, or the backup host or its timer is gone. ` +
+        `On the host: journalctl -u backup-shared-home.service`,
+      metricName: source.succeededMetricName,
+      statistic: "Sum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      // No data is no backup: the host may be dead, hung or unable to reach CloudWatch.
+      treatMissingData: "breaching",
+      tags: this.tagsOf("backup-missing"),
+    });
+    this.backupAlarms["backup-volume-used"] = new CloudwatchMetricAlarm(this, "alarm-backup-volume-used", {
+      ...common,
+      alarmName: `${this.namePrefix}-${subject}-backup-volume-used`,
+      alarmDescription:
+        `The backup volume ${subject} is more than ${threshold}% full; when it is full, every backup ` +
+        `run fails. Grow the volume (backup.ebsSnapshots.volumeSizeGiB) or keep fewer snapshots.`,
+      metricName: source.volumeUsedPercentMetricName,
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      // Without data the backup-missing alarm speaks; this one keeps its last state.
+      treatMissingData: "missing",
+      tags: this.tagsOf("backup-volume-used"),
+    });
+    return this.backupAlarms;
+  }
+}
+
+/** A Terraform- and IAM-safe form of a construct path, for ids and inline policy names. */
+function pathId(path: string): string {
+  return path.replace(/[^A-Za-z0-9_.-]+/g, "-");
 }
 
 /** The EFS User Guide's utilization metric math, at 5-minute periods (see `THROUGHPUT_UTILIZATION`). */
@@ -294,7 +489,7 @@ function throughputUtilizationQueries(fsId: string): CloudwatchMetricAlarmMetric
  * the documented policy has none, a wrong one would drop notifications silently, and the topic
  * policy already limits publishing to this account's alarms.
  */
-function alarmTopicKeyPolicy(keyArn: string) {
+function alarmTopicKeyPolicy(keyArn: string, extraStatements: readonly object[]) {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -312,6 +507,7 @@ function alarmTopicKeyPolicy(keyArn: string) {
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
       },
+      ...extraStatements,
     ],
   };
 }
@@ -322,7 +518,7 @@ function alarmTopicKeyPolicy(keyArn: string) {
  * own ARN, so the plan needs no data source. This replaces the topic's default policy; principals of
  * this account keep their access through IAM policies, as same-account access needs only one side.
  */
-function alarmTopicPolicy(topicArn: string) {
+function alarmTopicPolicy(topicArn: string, extraStatements: readonly object[]) {
   const account = accountIdOfArn(topicArn);
   return {
     Version: "2012-10-17",
@@ -340,6 +536,7 @@ function alarmTopicPolicy(topicArn: string) {
           },
         },
       },
+      ...extraStatements,
     ],
   };
 }

@@ -1,5 +1,5 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
-import type { EfsMonitoringProps } from "./index";
+import type { BackupAlarmOptions, BackupMetricsSource, EfsMonitoringProps } from "./index";
 import { REGION_PATTERN } from "../shared/patterns";
 
 /**
@@ -93,4 +93,32 @@ function validateNotificationTarget(errors: ValidationErrors, props: EfsMonitori
     errors.check(!seen.has(address), `alarmEmails[${i}]`, `${show(email)} is listed more than once`);
     seen.add(address);
   });
+}
+
+/** Intervals a backup alarm can watch: CloudWatch periods are whole minutes, two of them at most 2 days. */
+const BACKUP_INTERVAL_MINUTES = { min: 5, max: 1440 } as const;
+
+/** The rules of `addEbsSnapshotBackupAlarms`, all problems at once. */
+export function validateBackupAlarmOptions(
+  path: string,
+  source: BackupMetricsSource,
+  options: BackupAlarmOptions,
+): void {
+  const errors = new ValidationErrors(path);
+  if (isKnown(source.intervalMinutes)) {
+    const { min, max } = BACKUP_INTERVAL_MINUTES;
+    errors.check(
+      Number.isInteger(source.intervalMinutes) &&
+        source.intervalMinutes >= min &&
+        source.intervalMinutes <= max,
+      "source.intervalMinutes",
+      `${show(source.intervalMinutes)} is out of range; allowed ${min} to ${max} whole minutes`,
+    );
+  }
+  checkRange(errors, "volumeUsedPercentThreshold", options.volumeUsedPercentThreshold, {
+    min: 1,
+    max: 100,
+    unit: "percent",
+  });
+  errors.throwIfAny();
 }

@@ -8,8 +8,13 @@
 #     happens: EBS captures the point in time when the call returns, so a pending snapshot needs no freeze
 #   - every snapshot is tagged; retention deletes only tagged snapshots of this volume beyond the limits
 #   - a blank volume is formatted once; the mount is in fstab with `nofail`, so a lost volume never
-#     blocks a boot
-#   - messages go to the journal through logger(1)
+#     blocks a boot; fstab is replaced in one rename(2) of a complete, synced copy, never rewritten
+#     in place, so a crash or a full disk never leaves a half-written fstab
+#   - every run that reaches the volume reports its usage (percent) to CloudWatch, and a run that
+#     took its snapshot reports one successful backup: the alarms on these metrics notice a full
+#     volume, and a host that stopped backing up without a word (dead, hung, timer gone)
+#   - messages go to the journal through logger(1); a failed run makes systemd start the OnFailure
+#     unit, which publishes to the alarm topic
 #
 # Configuration comes from the environment (systemd's EnvironmentFile):
 #   BACKUP_VOLUME_ID         required; the EBS volume to snapshot, e.g. vol-0123456789abcdef0
@@ -22,6 +27,8 @@
 #   BACKUP_DEVICE_BY_ID_DIR  where udev links NVMe volumes by id        (default /dev/disk/by-id)
 #   BACKUP_FSTAB             (default /etc/fstab)
 #   BACKUP_LOCK_FILE         (default /run/lock/backup-shared-home.lock)
+#   BACKUP_METRIC_NAMESPACE  CloudWatch namespace of the two metrics; empty: no metrics
+#                                                                       (default empty)
 set -euo pipefail
 
 readonly LOG_TAG="backup-shared-home"
@@ -39,9 +46,13 @@ DEVICE_NAME="${BACKUP_DEVICE_NAME:-/dev/sdf}"
 BY_ID_DIR="${BACKUP_DEVICE_BY_ID_DIR:-/dev/disk/by-id}"
 FSTAB="${BACKUP_FSTAB:-/etc/fstab}"
 LOCK_FILE="${BACKUP_LOCK_FILE:-/run/lock/backup-shared-home.lock}"
+METRIC_NAMESPACE="${BACKUP_METRIC_NAMESPACE:-}"
+readonly METRIC_SUCCESS="BackupSucceeded"
+readonly METRIC_USED_PERCENT="BackupVolumeUsedPercent"
 
 FROZEN=""
 SNAPSHOT_ID=""
+FSTAB_NEXT=""
 
 log() {
   local level="$1"
@@ -81,8 +92,23 @@ unfreeze() {
   return 1
 }
 
+# A temporary fstab left by a run that stopped before its rename.
+remove_fstab_next() {
+  if [ -n "$FSTAB_NEXT" ]; then
+    rm -f -- "$FSTAB_NEXT"
+    FSTAB_NEXT=""
+  fi
+}
+
+on_exit() {
+  local status=$?
+  remove_fstab_next
+  unfreeze || status=1
+  exit "$status"
+}
+
 # EXIT runs on every way out, including `exit` from the signal traps below.
-trap unfreeze EXIT
+trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -108,6 +134,28 @@ find_device() {
     fi
   done
   return 1
+}
+
+# Leaves exactly one fstab line for our mount point, `$1`: a replaced volume must not leave a stale
+# line behind. The new fstab is written next to the old one (same file system, so the rename is
+# atomic), synced to disk, and renamed over it: readers and a crash see the old or the new file,
+# never a half-written one.
+replace_fstab_entry() {
+  local line="$1"
+  FSTAB_NEXT="$(mktemp "$FSTAB.backup-shared-home.XXXXXX")" || return 1
+  if ! {
+    awk -v mount_point="$MOUNT_POINT" '$2 != mount_point' "$FSTAB" &&
+      printf '%s\n' "$line"
+  } >"$FSTAB_NEXT"; then
+    remove_fstab_next
+    return 1
+  fi
+  # sync FILE fsyncs just that file (coreutils 8.24 and later); the rename is what must not tear.
+  if ! { chmod 0644 "$FSTAB_NEXT" && sync "$FSTAB_NEXT" && mv -f -- "$FSTAB_NEXT" "$FSTAB"; }; then
+    remove_fstab_next
+    return 1
+  fi
+  FSTAB_NEXT=""
 }
 
 ensure_backup_volume_mounted() {
@@ -142,13 +190,10 @@ ensure_backup_volume_mounted() {
     return 1
   fi
   mkdir -p "$MOUNT_POINT"
-  # One line for our mount point, by UUID: a replaced volume must not leave a stale line behind.
-  local kept
-  kept="$(awk -v mount_point="$MOUNT_POINT" '$2 != mount_point' "$FSTAB")"
-  {
-    if [ -n "$kept" ]; then printf '%s\n' "$kept"; fi
-    printf 'UUID=%s %s %s defaults,nofail,noatime 0 0\n' "$uuid" "$MOUNT_POINT" "$fs_type"
-  } >"$FSTAB"
+  if ! replace_fstab_entry "UUID=$uuid $MOUNT_POINT $fs_type defaults,nofail,noatime 0 0"; then
+    log err "could not update $FSTAB; it is unchanged"
+    return 1
+  fi
   if ! mount "$MOUNT_POINT"; then
     log err "mount $MOUNT_POINT failed"
     return 1
@@ -234,12 +279,44 @@ apply_retention() {
   [ "$failures" -eq 0 ]
 }
 
+# Puts one data point of our namespace, dimension VolumeId. A failed put is logged, never fatal:
+# the alarm on missing data is what notices a host that cannot report.
+put_metric() {
+  local name="$1" value="$2" unit="$3"
+  [ -n "$METRIC_NAMESPACE" ] || return 0
+  if ! aws cloudwatch put-metric-data \
+    --cli-connect-timeout 10 --cli-read-timeout 30 \
+    --namespace "$METRIC_NAMESPACE" --metric-name "$name" \
+    --dimensions "VolumeId=$VOLUME_ID" --value "$value" --unit "$unit"; then
+    log warning "could not put metric $METRIC_NAMESPACE/$name=$value"
+    return 0
+  fi
+}
+
+# How full the backup volume is, in percent: when it fills, rsync fails on every run.
+report_volume_usage() {
+  local used
+  if ! used="$(df --output=pcent -- "$MOUNT_POINT" | awk 'NR == 2 { gsub(/[ %]/, ""); print }')" ||
+    ! [[ "$used" =~ ^[0-9]+$ ]]; then
+    log warning "could not read the usage of $MOUNT_POINT"
+    return 0
+  fi
+  log info "$MOUNT_POINT is $used% full"
+  put_metric "$METRIC_USED_PERCENT" "$used" Percent
+}
+
 main() {
   check_config
   take_lock
   ensure_backup_volume_mounted || exit 1
-  copy_share || exit 1
+  local copied=0
+  copy_share || copied=$?
+  # Also, and above all, after a failed copy: a full volume is the usual reason.
+  report_volume_usage
+  [ "$copied" -eq 0 ] || exit 1
   snapshot_volume || exit 1
+  # The backup exists once the snapshot is started; a retention failure still fails the run.
+  put_metric "$METRIC_SUCCESS" 1 Count
   apply_retention || exit 1
 }
 

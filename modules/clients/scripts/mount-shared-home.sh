@@ -202,6 +202,8 @@ ensure_fstab_entry() {
   awk -v path="$MOUNT_PATH" '$1 ~ /^#/ || $2 != path' "$FSTAB" >"$next"
   printf '%s\n' "$FSTAB_LINE" >>"$next"
   chmod 0644 "$next"
+  # On disk before the rename, so a crash right after it cannot leave an empty fstab.
+  sync "$next"
   mv -f "$next" "$FSTAB"
   log "added to $FSTAB: $FSTAB_LINE"
 }
