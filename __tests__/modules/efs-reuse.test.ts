@@ -284,3 +284,118 @@ describe("SharedFileSystem.fromAttributes", () => {
     expect(act).toThrow(message);
   });
 });
+
+describe("access-point-scoped grants", () => {
+  const AP_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0123456789abcdef0";
+
+  function withAccessPoint() {
+    const stack = testStack();
+    const fs = new SharedFileSystem(stack, "shared", {
+      vpcId: "vpc-1",
+      subnets: SUBNETS,
+      accessPoints: { app: { path: "/app", posixUser: { uid: 1000, gid: 1000 } } },
+    });
+    const role = new IamRole(stack, "task-role", { assumeRolePolicy: "{}" });
+    return { stack, fs, role, accessPoint: fs.accessPoints.app! };
+  }
+
+  test("both the identity and the file-system statement carry the access point condition", () => {
+    // GIVEN
+    const { stack, fs, role, accessPoint } = withAccessPoint();
+    // WHEN
+    fs.grantReadWrite(role, { accessPoint });
+    const json = synth(stack);
+    // THEN
+    const expected = {
+      Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" },
+      StringEquals: {
+        "elasticfilesystem:AccessPointArn": expect.stringMatching(
+          /^\$\{aws_efs_access_point\.shared_access-point-app_[0-9A-F]+\.arn\}$/,
+        ),
+      },
+    };
+    const allow = policyStatements(json, "shared").find((s) => s.Effect === "Allow") as Record<
+      string,
+      unknown
+    >;
+    expect(allow.Condition).toEqual(expected);
+    const [identity] = configsOf(json, "aws_iam_role_policy");
+    expect(parsePolicy(identity.policy).Statement[0].Condition).toEqual(expected);
+    expect(identity.name).toMatch(
+      /^shared-home-efs-read-write-\$\{aws_efs_file_system\.[^}]+\.id\}-\$\{aws_efs_access_point\.shared_access-point-app_[0-9A-F]+\.id\}$/,
+    );
+    expect(policyStatements(json, "shared").filter((s) => s.Effect === "Deny")).toHaveLength(1);
+  });
+
+  test("accessPointsOnly denies the role every request without an access point", () => {
+    const { stack, fs, role, accessPoint } = withAccessPoint();
+    fs.grantRead(role, { accessPoint, accessPointsOnly: true });
+    fs.grantReadWrite(role, { accessPoint, accessPointsOnly: true });
+    const denies = policyStatements(synth(stack), "shared").filter((s) => s.Effect === "Deny");
+    expect(denies).toEqual([
+      expect.objectContaining({ Sid: "DenyWithoutTls" }),
+      {
+        Sid: "DenyWithoutAccessPointTaskRole",
+        Effect: "Deny",
+        Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.task-role\.arn\}$/) },
+        Action: "*",
+        Resource: expect.stringMatching(/^\$\{aws_efs_file_system\.shared_file-system_[0-9A-F]+\.arn\}$/),
+        Condition: { Null: { "elasticfilesystem:AccessPointArn": "true" } },
+      },
+    ]);
+  });
+
+  test("an access point given by ARN, to a role given by ARN, through the file-system policy only", () => {
+    const stack = testStack();
+    const fs = fileSystem(stack, "shared");
+    fs.grantRead({ roleArn: ROLE_ARN }, { accessPoint: AP_ARN, fileSystemPolicyOnly: true });
+    const allow = policyStatements(synth(stack), "shared").find((s) => s.Effect === "Allow") as Record<
+      string,
+      unknown
+    >;
+    expect(allow.Condition).toEqual({
+      Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" },
+      StringEquals: { "elasticfilesystem:AccessPointArn": AP_ARN },
+    });
+  });
+
+  test.each<[string, (f: ReturnType<typeof withAccessPoint>) => void, RegExp]>([
+    [
+      "accessPointsOnly without an access point",
+      ({ fs, role }) => fs.grantRead(role, { accessPointsOnly: true }),
+      /shared\.grantRead:\n {2}- accessPointsOnly: is set without accessPoint; give the access point this role must use/,
+    ],
+    [
+      "a grant without an access point after accessPointsOnly",
+      ({ fs, role, accessPoint }) => {
+        fs.grantRead(role, { accessPoint, accessPointsOnly: true });
+        fs.grantRootAccess(role);
+      },
+      /shared\.grantRootAccess:\n {2}- accessPoint: is required: role test\/task-role was granted with accessPointsOnly/,
+    ],
+    [
+      "accessPointsOnly after a grant without an access point",
+      ({ fs, role, accessPoint }) => {
+        fs.grantRootAccess(role);
+        fs.grantRead(role, { accessPoint, accessPointsOnly: true });
+      },
+      /accessPointsOnly: role test\/task-role also has a grant without an access point on this file system/,
+    ],
+    [
+      "a malformed access point ARN",
+      ({ fs, role }) => fs.grantRead(role, { accessPoint: "fsap-0123456789abcdef0" }),
+      /accessPoint: "fsap-0123456789abcdef0" is not an access point ARN/,
+    ],
+    [
+      "accessPointsOnly on an imported file system",
+      ({ stack, role }) =>
+        SharedFileSystem.fromAttributes(stack, "team-fs", { fileSystemArn: FS_ARN }).grantRead(role, {
+          accessPoint: AP_ARN,
+          accessPointsOnly: true,
+        }),
+      /accessPointsOnly: needs a Deny in the file-system policy, which an imported file system's owner controls/,
+    ],
+  ])("refuses %s", (_, act, message) => {
+    expect(() => act(withAccessPoint())).toThrow(message);
+  });
+});

@@ -121,6 +121,8 @@ interface Principal {
   readonly key: string;
   /** The readable part of `key`, for Sids that stay short (and as they were) when unique. */
   readonly readable: string;
+  /** How error messages name the grantee. */
+  readonly display: string;
   readonly arn: string;
   /** For the inline policy: the role's name or id. */
   readonly role?: string;
@@ -250,13 +252,13 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       if (options.accessPointsOnly && accessPoint && this.unscopedGrantKeys.has(principal.key)) {
         errors.add(
           "accessPointsOnly",
-          `${show(principal.arn)} also has a grant without an access point on this file system, which the Deny would cancel`,
+          `${principal.display} also has a grant without an access point on this file system, which the Deny would cancel`,
         );
       }
       if (!accessPoint && this.accessPointsOnlyKeys.has(principal.key)) {
         errors.add(
           "accessPoint",
-          `is required: ${show(principal.arn)} was granted with accessPointsOnly, so a grant without an access point would be denied`,
+          `is required: ${principal.display} was granted with accessPointsOnly, so a grant without an access point would be denied`,
         );
       }
       if (writesIdentityPolicy) this.checkIdentityPolicyTarget(grantee, principal, errors);
@@ -332,6 +334,7 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       return {
         key: constructKey(grantee),
         readable: grantee.node.id,
+        display: `role ${grantee.node.path}`,
         arn: grantee.arn,
         role: grantee.id,
         byReference: false,
@@ -360,7 +363,8 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     if (isKnown(roleArn) && !match) return undefined;
     const readable = nameFromArn ?? (roleName !== undefined && isKnown(roleName) ? roleName : "role");
     const key = `${readable}-${hashOf(isKnown(roleArn) ? roleArn : expressionOf(this, roleArn))}`;
-    return { key, readable, arn: roleArn, role: roleName ?? nameFromArn, byReference: true };
+    const display = isKnown(roleArn) ? `role ${roleArn}` : "the role";
+    return { key, readable, display, arn: roleArn, role: roleName ?? nameFromArn, byReference: true };
   }
 
   private checkIdentityPolicyTarget(grantee: Grantee, principal: Principal, errors: ValidationErrors): void {
