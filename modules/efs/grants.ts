@@ -125,7 +125,7 @@ interface Principal {
   readonly display: string;
   readonly arn: string;
   /** For the inline policy: the role's name or id. */
-  readonly role?: string;
+  readonly role?: string | undefined;
   /** True for a role given by ARN, which may sit in another account. */
   readonly byReference: boolean;
 }
@@ -313,19 +313,19 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Action: actions, Resource: this.fileSystemArn, Condition: condition }],
       }),
-      lifecycle: principal.byReference
-        ? {
-            // An inline policy can only be written onto a role of the deployer's account; one named
-            // by ARN from elsewhere would land on a same-named role here, or fail. Checked at plan
-            // (or apply, while the file system's ARN is unknown) when the ARNs are not literals.
-            precondition: [
-              {
-                condition: Op.eq(accountIdOfArn(principal.arn), accountIdOfArn(this.fileSystemArn)),
-                errorMessage: `${principal.arn} is in another account than the file system: grant it with fileSystemPolicyOnly.`,
-              },
-            ],
-          }
-        : undefined,
+      // An inline policy can only be written onto a role of the deployer's account; one named by
+      // ARN from elsewhere would land on a same-named role here, or fail. Checked at plan (or apply,
+      // while the file system's ARN is unknown) when the ARNs are not both literals.
+      ...(principal.byReference && {
+        lifecycle: {
+          precondition: [
+            {
+              condition: Op.eq(accountIdOfArn(principal.arn), accountIdOfArn(this.fileSystemArn)),
+              errorMessage: `${principal.arn} is in another account than the file system: grant it with fileSystemPolicyOnly.`,
+            },
+          ],
+        },
+      }),
     });
   }
 

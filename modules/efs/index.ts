@@ -281,23 +281,21 @@ export class SharedFileSystem extends FileSystemBase {
       this.clientSecurityGroup.id,
     );
 
-    this.mountTargetResources = props.subnets.map(
-      (subnet) =>
-        new EfsMountTarget(this, `mount-target-${subnet.availabilityZone}`, {
-          fileSystemId: this.fileSystem.id,
-          subnetId: subnet.id,
-          securityGroups: [this.mountTargetSecurityGroup.id],
-        }),
-    );
-    this.mountTargets = this.mountTargetResources.map((mountTarget, i) => {
-      const subnet = props.subnets[i];
-      return {
-        id: mountTarget.id,
-        availabilityZone: subnet.availabilityZone,
+    const placed = props.subnets.map((subnet) => ({
+      subnet,
+      mountTarget: new EfsMountTarget(this, `mount-target-${subnet.availabilityZone}`, {
+        fileSystemId: this.fileSystem.id,
         subnetId: subnet.id,
-        ipAddress: mountTarget.ipAddress,
-      };
-    });
+        securityGroups: [this.mountTargetSecurityGroup.id],
+      }),
+    }));
+    this.mountTargetResources = placed.map(({ mountTarget }) => mountTarget);
+    this.mountTargets = placed.map(({ subnet, mountTarget }) => ({
+      id: mountTarget.id,
+      availabilityZone: subnet.availabilityZone,
+      subnetId: subnet.id,
+      ipAddress: mountTarget.ipAddress,
+    }));
 
     const accessPoints: Record<string, EfsAccessPoint> = {};
     for (const [name, options] of Object.entries(props.accessPoints ?? {})) {
