@@ -399,3 +399,23 @@ describe("access-point-scoped grants", () => {
     expect(() => act(withAccessPoint())).toThrow(message);
   });
 });
+
+test("granting or allowing the same thing twice writes it once", () => {
+  // GIVEN
+  const stack = testStack();
+  const fs = fileSystem(stack, "shared");
+  const role = new IamRole(stack, "app-role", { assumeRolePolicy: "{}" });
+  // WHEN
+  fs.grantRead(role);
+  fs.grantRead(role);
+  fs.allowNfsFrom(fs.clientSecurityGroup);
+  fs.allowNfsFrom("sg-0123456789abcdef0");
+  fs.allowNfsFrom("sg-0123456789abcdef0");
+  const json = synth(stack);
+  // THEN: EC2 refuses a duplicate rule at apply time; the role gets one policy and one statement
+  expect(
+    configsOf(json, "aws_vpc_security_group_ingress_rule").map((r) => r.referenced_security_group_id),
+  ).toEqual([expect.stringMatching(/client-security-group/), "sg-0123456789abcdef0"]);
+  expect(configsOf(json, "aws_iam_role_policy")).toHaveLength(1);
+  expect(policyStatements(json, "shared").map((s) => s.Sid)).toEqual(["DenyWithoutTls", "AllowAppRoleRead"]);
+});

@@ -158,23 +158,31 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
   protected abstract readonly nfsTargetSecurityGroupId: string | undefined;
 
   private readonly grantLabels = new Set<string>();
-  private readonly nfsSourceKeys = new Set<string>();
+  /** Sources already allowed: the construct itself, or the id string's key. */
+  private readonly nfsSources = new Set<unknown>();
   private readonly accessPointsOnlyKeys = new Set<string>();
   private readonly unscopedGrantKeys = new Set<string>();
   private readonly denyWithoutAccessPointKeys = new Set<string>();
 
+  /** Lets `grantee` mount the file system read-only (ClientMount). */
   grantRead(grantee: Grantee, options: GrantOptions = {}): void {
     this.grant(grantee, "read", READ_ACTIONS, options);
   }
 
+  /** Lets `grantee` mount and write, as a non-root user (root is squashed). */
   grantReadWrite(grantee: Grantee, options: GrantOptions = {}): void {
     this.grant(grantee, "read-write", READ_WRITE_ACTIONS, options);
   }
 
+  /** Lets `grantee` mount and write as root, e.g. to seed `/home` or chown users' directories. */
   grantRootAccess(grantee: Grantee, options: GrantOptions = {}): void {
     this.grant(grantee, "root", ROOT_ACTIONS, options);
   }
 
+  /**
+   * Lets machines in `source` reach the mount targets on TCP 2049: a security group construct, or a
+   * security-group id (checked when literal). Allowing the same source twice adds one rule.
+   */
   allowNfsFrom(source: NfsSource | string): void {
     const errors = new ValidationErrors(`${this.node.path}.allowNfsFrom`);
     const targetGroup = this.nfsTargetSecurityGroupId;
@@ -203,13 +211,20 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       from = source.node.path;
     }
     errors.throwIfAny();
-    if (this.nfsSourceKeys.has(key)) return;
-    this.addNfsIngress(`nfs-from-${key}`, `NFS in from ${from}`.slice(0, 255), sourceId);
+    this.addNfsIngress(`nfs-from-${key}`, `NFS in from ${from}`.slice(0, 255), sourceId, source);
   }
 
   /** One ingress rule on the mount-target group; the id is the caller's, so existing ids can be kept. */
-  protected addNfsIngress(id: string, description: string, sourceSecurityGroupId: string): void {
-    this.nfsSourceKeys.add(id.replace(/^nfs-from-/, ""));
+  protected addNfsIngress(
+    id: string,
+    description: string,
+    sourceSecurityGroupId: string,
+    source: NfsSource | string,
+  ): void {
+    // EC2 refuses a second identical rule at apply time, so a source allowed twice gets one rule.
+    const marker = typeof source === "string" ? `id:${id}` : source;
+    if (this.nfsSources.has(marker)) return;
+    this.nfsSources.add(marker);
     new VpcSecurityGroupIngressRule(this, id, {
       securityGroupId: this.nfsTargetSecurityGroupId!,
       description,

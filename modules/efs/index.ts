@@ -31,7 +31,6 @@ import { jsonDocument } from "../shared/json";
 
 export * from "./types";
 export {
-  ACCESS_POINT_ARN_PATTERN,
   FileSystemBase,
   GrantableRole,
   Grantee,
@@ -39,9 +38,7 @@ export {
   IFileSystem,
   NFS_PORT,
   NfsSource,
-  ROLE_ARN_PATTERN,
   RoleReference,
-  SECURITY_GROUP_ID_PATTERN,
 } from "./grants";
 
 export interface SharedFileSystemProps {
@@ -279,6 +276,7 @@ export class SharedFileSystem extends FileSystemBase {
       "nfs-from-client-security-group",
       "NFS in from client-security-group",
       this.clientSecurityGroup.id,
+      this.clientSecurityGroup,
     );
 
     const placed = props.subnets.map((subnet) => ({
