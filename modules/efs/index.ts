@@ -11,14 +11,8 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import type { SubnetRef } from "../network";
 import { validateFileSystemAttributes, validateFileSystemProps } from "./validate";
-import {
-  FileSystemBase,
-  IFileSystem,
-  NFS_PORT,
-  PolicyStatement,
-  READ_WRITE_ACTIONS,
-  VIA_MOUNT_TARGET,
-} from "./grants";
+import { FileSystemBase, NFS_PORT, READ_WRITE_ACTIONS, VIA_MOUNT_TARGET } from "./grants";
+import type { IFileSystem, PolicyStatement } from "./grants";
 import {
   AccessPointOptions,
   LifecycleOptions,
@@ -30,16 +24,8 @@ import {
 import { jsonDocument } from "../shared/json";
 
 export * from "./types";
-export {
-  FileSystemBase,
-  GrantableRole,
-  Grantee,
-  GrantOptions,
-  IFileSystem,
-  NFS_PORT,
-  NfsSource,
-  RoleReference,
-} from "./grants";
+export { FileSystemBase, NFS_PORT } from "./grants";
+export type { GrantableRole, Grantee, GrantOptions, IFileSystem, NfsSource, RoleReference } from "./grants";
 
 export interface SharedFileSystemProps {
   /** The VPC of the mount targets and security groups. */
