@@ -115,6 +115,19 @@ describe("SharedFileSystem", () => {
       expect(egress[0].referenced_security_group_id).toMatch(/mount-target-security-group/);
     });
 
+    test("keeps the construct ids existing deployments have", () => {
+      // GIVEN / WHEN
+      const { json } = build({}, (fs) => fs.grantRootAccess(roleIn(fs, "client-role")));
+      // THEN: a changed id would replace the rule (and briefly cut NFS) on the next apply
+      expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toEqual([
+        expect.stringMatching(/^shared_nfs-from-client-security-group_[0-9A-F]{8}$/),
+      ]);
+      expect(policyOf(json).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+        "DenyWithoutTls",
+        "AllowClientRoleRoot",
+      ]);
+    });
+
     test("gives every group and rule a description", () => {
       const { json } = build();
       for (const type of [

@@ -19,6 +19,8 @@ import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
 
 export * from "./types";
+export * from "./ecs";
+export * from "./lambda";
 export { MOUNT_SCRIPT, MOUNT_SCRIPT_PATH, MOUNT_SETTINGS_PATH, ADDITIONAL_SETUP_PATH } from "./user-data";
 
 /** The latest Amazon Linux 2023 AMI, resolved by EC2 at launch: a plan needs no AWS API call. */

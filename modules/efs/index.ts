@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Lazy } from "cdktf";
+import { Fn, Lazy, Op, Token } from "cdktf";
 import { EfsFileSystem, EfsFileSystemLifecyclePolicy } from "@cdktf/provider-aws/lib/efs-file-system";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
 import { EfsFileSystemPolicy } from "@cdktf/provider-aws/lib/efs-file-system-policy";
@@ -7,13 +7,12 @@ import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EfsBackupPolicy } from "@cdktf/provider-aws/lib/efs-backup-policy";
 import { EfsReplicationConfiguration } from "@cdktf/provider-aws/lib/efs-replication-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { SubnetRef } from "../network";
-import { validateFileSystemProps } from "./validate";
+import { validateFileSystemAttributes, validateFileSystemProps } from "./validate";
+import { FileSystemBase, NFS_PORT, READ_WRITE_ACTIONS, VIA_MOUNT_TARGET } from "./grants";
+import type { IFileSystem, PolicyStatement } from "./grants";
 import {
   AccessPointOptions,
   LifecycleOptions,
@@ -25,9 +24,8 @@ import {
 import { jsonDocument } from "../shared/json";
 
 export * from "./types";
-
-/** The NFS port; EFS mount targets listen on nothing else. */
-export const NFS_PORT = 2049;
+export { FileSystemBase, NFS_PORT } from "./grants";
+export type { GrantableRole, Grantee, GrantOptions, IFileSystem, NfsSource, RoleReference } from "./grants";
 
 export interface SharedFileSystemProps {
   /** The VPC of the mount targets and security groups. */
@@ -133,25 +131,19 @@ export interface MountTargetRef {
   readonly ipAddress: string;
 }
 
-/** An IAM role that can be granted file-system access. */
-export type GrantableRole = Pick<IamRole, "arn" | "id" | "node">;
-
-/** A security group that may be allowed to reach the mount targets on the NFS port. */
-export type NfsSource = Pick<SecurityGroup, "id" | "node">;
-
-interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal: unknown;
-  readonly Action: string | string[];
-  readonly Resource: string;
-  readonly Condition: Record<string, Record<string, string>>;
+/** An existing file system, by ARN, for `SharedFileSystem.fromAttributes`. */
+export interface SharedFileSystemAttributes {
+  /**
+   * The file system's ARN, `arn:aws:elasticfilesystem:<region>:<account>:file-system/fs-...`. Its id,
+   * Region and DNS name are derived from it (as Terraform expressions when it is a token).
+   */
+  readonly fileSystemArn: string;
+  /**
+   * The security group on its mount targets; `allowNfsFrom` adds ingress rules to it.
+   * @default - none; `allowNfsFrom` fails with an error that asks for it
+   */
+  readonly mountTargetSecurityGroupId?: string;
 }
-
-const READ_ACTIONS = ["elasticfilesystem:ClientMount"];
-const READ_WRITE_ACTIONS = [...READ_ACTIONS, "elasticfilesystem:ClientWrite"];
-const ROOT_ACTIONS = [...READ_WRITE_ACTIONS, "elasticfilesystem:ClientRootAccess"];
-const VIA_MOUNT_TARGET = { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } };
 
 /**
  * An encrypted EFS file system with one mount target per AZ, the book's two security groups,
@@ -160,7 +152,7 @@ const VIA_MOUNT_TARGET = { Bool: { "elasticfilesystem:AccessedViaMountTarget": "
  * Grant access with `grantReadWrite(role)` / `grantRootAccess(role)` and open the NFS port with
  * `allowNfsFrom(securityGroup)`; the module's own `clientSecurityGroup` is allowed already.
  */
-export class SharedFileSystem extends Construct {
+export class SharedFileSystem extends FileSystemBase {
   readonly fileSystem: EfsFileSystem;
   readonly fileSystemId: string;
   readonly fileSystemArn: string;
@@ -174,19 +166,38 @@ export class SharedFileSystem extends Construct {
   /** The book's "client" marker group: attach it to a machine to let it reach the mount targets. */
   readonly clientSecurityGroup: SecurityGroup;
   readonly mountTargets: readonly MountTargetRef[];
+  /** The mount-target resources, for `dependsOn` of whatever mounts the file system first. */
+  readonly mountTargetResources: readonly EfsMountTarget[];
+  /** Whether the file-system policy lets clients without IAM authorization mount (`allowAnonymousAccess`). */
+  readonly allowAnonymousAccess: boolean;
   readonly accessPoints: Readonly<Record<string, EfsAccessPoint>>;
   /** The KMS key this module created, when `createKmsKey` is set. */
   readonly kmsKey?: KmsKey;
   readonly replicationConfiguration?: EfsReplicationConfiguration;
 
+  protected readonly fileSystemPolicyStatements: PolicyStatement[] = [];
+  protected readonly policyNamePrefix: string;
+  protected readonly knownAccountId = undefined;
+  protected readonly nfsTargetSecurityGroupId: string;
+
   private readonly namePrefix: string;
-  private readonly grantStatements: PolicyStatement[] = [];
+
+  /**
+   * An existing file system (another stack's or team's), with the same `grant*` and `allowNfsFrom`.
+   * Grants write only the role's identity policy: the file-system policy belongs to the file system's
+   * owner, who must allow the role there too unless that policy lets the account's principals in.
+   */
+  static fromAttributes(scope: Construct, id: string, attributes: SharedFileSystemAttributes): IFileSystem {
+    return new ImportedFileSystem(scope, id, attributes);
+  }
 
   constructor(scope: Construct, id: string, props: SharedFileSystemProps) {
     super(scope, id);
     validateFileSystemProps(this.node.path, props);
 
     this.namePrefix = props.name ?? "shared-home";
+    this.policyNamePrefix = `${this.namePrefix}-efs`;
+    this.allowAnonymousAccess = props.allowAnonymousAccess ?? false;
     this.performanceMode = props.performanceMode ?? PerformanceMode.GENERAL_PURPOSE;
     this.throughputMode = props.throughputMode ?? ThroughputMode.ELASTIC;
     this.isOneZone = props.oneZoneAvailabilityZone !== undefined;
@@ -230,6 +241,7 @@ export class SharedFileSystem extends Construct {
       tags: tags("mount-target"),
       lifecycle: { createBeforeDestroy: true },
     });
+    this.nfsTargetSecurityGroupId = this.mountTargetSecurityGroup.id;
     this.clientSecurityGroup = new SecurityGroup(this, "client-security-group", {
       namePrefix: `${this.namePrefix}-client-`,
       description: `Marks machines allowed to mount ${this.namePrefix} over NFS`,
@@ -245,21 +257,29 @@ export class SharedFileSystem extends Construct {
       toPort: NFS_PORT,
       referencedSecurityGroupId: this.mountTargetSecurityGroup.id,
     });
-    this.allowNfsFrom(this.clientSecurityGroup);
+    // The id predates allowNfsFrom's unique ids; kept, so existing deployments keep their rule.
+    this.addNfsIngress(
+      "nfs-from-client-security-group",
+      "NFS in from client-security-group",
+      this.clientSecurityGroup.id,
+      this.clientSecurityGroup,
+    );
 
-    this.mountTargets = props.subnets.map((subnet) => {
-      const mountTarget = new EfsMountTarget(this, `mount-target-${subnet.availabilityZone}`, {
+    const placed = props.subnets.map((subnet) => ({
+      subnet,
+      mountTarget: new EfsMountTarget(this, `mount-target-${subnet.availabilityZone}`, {
         fileSystemId: this.fileSystem.id,
         subnetId: subnet.id,
         securityGroups: [this.mountTargetSecurityGroup.id],
-      });
-      return {
-        id: mountTarget.id,
-        availabilityZone: subnet.availabilityZone,
-        subnetId: subnet.id,
-        ipAddress: mountTarget.ipAddress,
-      };
-    });
+      }),
+    }));
+    this.mountTargetResources = placed.map(({ mountTarget }) => mountTarget);
+    this.mountTargets = placed.map(({ subnet, mountTarget }) => ({
+      id: mountTarget.id,
+      availabilityZone: subnet.availabilityZone,
+      subnetId: subnet.id,
+      ipAddress: mountTarget.ipAddress,
+    }));
 
     const accessPoints: Record<string, EfsAccessPoint> = {};
     for (const [name, options] of Object.entries(props.accessPoints ?? {})) {
@@ -307,65 +327,6 @@ export class SharedFileSystem extends Construct {
     });
   }
 
-  /** Lets machines in `source` reach the mount targets on TCP 2049. */
-  allowNfsFrom(source: NfsSource): void {
-    new VpcSecurityGroupIngressRule(this, `nfs-from-${source.node.id}`, {
-      securityGroupId: this.mountTargetSecurityGroup.id,
-      description: `NFS in from ${source.node.id}`,
-      ipProtocol: "tcp",
-      fromPort: NFS_PORT,
-      toPort: NFS_PORT,
-      referencedSecurityGroupId: source.id,
-    });
-  }
-
-  /** Lets `role` mount the file system read-only. */
-  grantRead(role: GrantableRole): void {
-    this.grant(role, "read", READ_ACTIONS);
-  }
-
-  /** Lets `role` mount and write, as a non-root user (root is squashed). */
-  grantReadWrite(role: GrantableRole): void {
-    this.grant(role, "read-write", READ_WRITE_ACTIONS);
-  }
-
-  /** Lets `role` mount and write as root, e.g. to seed `/home` or chown users' directories. */
-  grantRootAccess(role: GrantableRole): void {
-    this.grant(role, "root", ROOT_ACTIONS);
-  }
-
-  /**
-   * Grants on both sides: the file-system policy allows the role, and the role gets an inline
-   * policy for the same actions on this file system only. ClientMount is always included: a
-   * statement with ClientWrite but no ClientMount blocks every mount.
-   */
-  private grant(role: GrantableRole, level: string, actions: string[]): void {
-    const label = `${role.node.id}-${level}`;
-    this.grantStatements.push({
-      Sid: sidOf(label),
-      Effect: "Allow",
-      Principal: { AWS: role.arn },
-      Action: actions,
-      Resource: this.fileSystem.arn,
-      Condition: VIA_MOUNT_TARGET,
-    });
-    new IamRolePolicy(this, `grant-${label}`, {
-      role: role.id,
-      name: `${this.namePrefix}-efs-${level}`,
-      policy: jsonDocument({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Action: actions,
-            Resource: this.fileSystem.arn,
-            Condition: VIA_MOUNT_TARGET,
-          },
-        ],
-      }),
-    });
-  }
-
   private policyDocument(props: SharedFileSystemProps) {
     const statements: PolicyStatement[] = [
       {
@@ -376,7 +337,7 @@ export class SharedFileSystem extends Construct {
         Resource: this.fileSystem.arn,
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      ...this.grantStatements,
+      ...this.fileSystemPolicyStatements,
     ];
     if (props.allowAnonymousAccess) {
       statements.push({
@@ -392,8 +353,40 @@ export class SharedFileSystem extends Construct {
   }
 }
 
-function sidOf(label: string): string {
-  return `Allow${label.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase())}`;
+/** A file system created elsewhere: grants write identity policies only; see `SharedFileSystem.fromAttributes`. */
+class ImportedFileSystem extends FileSystemBase {
+  readonly fileSystemId: string;
+  readonly fileSystemArn: string;
+  readonly dnsName: string;
+  readonly mountTargetResources: readonly EfsMountTarget[] = [];
+  protected readonly fileSystemPolicyStatements = undefined;
+  protected readonly policyNamePrefix = "efs";
+  protected readonly knownAccountId: string | undefined;
+  protected readonly nfsTargetSecurityGroupId: string | undefined;
+
+  constructor(scope: Construct, id: string, attributes: SharedFileSystemAttributes) {
+    super(scope, id);
+    const parsed = validateFileSystemAttributes(this.node.path, attributes);
+    this.fileSystemArn = attributes.fileSystemArn;
+    this.nfsTargetSecurityGroupId = attributes.mountTargetSecurityGroupId;
+    if (parsed) {
+      this.fileSystemId = parsed.fileSystemId;
+      this.knownAccountId = parsed.accountId;
+      this.dnsName = `${parsed.fileSystemId}.efs.${parsed.region}.${dnsSuffixOf(parsed.partition)}`;
+    } else {
+      const parts = Fn.split(":", attributes.fileSystemArn);
+      this.fileSystemId = Fn.element(Fn.split("/", attributes.fileSystemArn), 1);
+      const suffix = Token.asString(
+        Fn.conditional(Op.eq(Fn.element(parts, 1), "aws-cn"), "amazonaws.com.cn", "amazonaws.com"),
+      );
+      this.dnsName = `${this.fileSystemId}.efs.${Fn.element(parts, 3)}.${suffix}`;
+    }
+  }
+}
+
+/** EFS DNS names end in the partition's domain. */
+function dnsSuffixOf(partition: string): string {
+  return partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
 const DEFAULT_LIFECYCLE: LifecycleOptions = {

@@ -1,5 +1,6 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
-import type { SharedFileSystemProps } from "./index";
+import type { SharedFileSystemAttributes, SharedFileSystemProps } from "./index";
+import { SECURITY_GROUP_ID_PATTERN } from "./grants";
 import {
   LIFECYCLE_TRANSITION_DAYS,
   LifecycleTransition,
@@ -202,4 +203,38 @@ function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemP
       );
     }
   }
+}
+
+/** An EFS file-system ARN; the groups are partition, Region, account and file-system id. */
+const FILE_SYSTEM_ARN_PATTERN =
+  /^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system\/(fs-[0-9a-f]{8,40})$/;
+
+/**
+ * Checks `SharedFileSystem.fromAttributes` input, and returns the parts of a literal ARN (undefined
+ * when the ARN is a token).
+ */
+export function validateFileSystemAttributes(
+  path: string,
+  attributes: SharedFileSystemAttributes,
+): { partition: string; region: string; accountId: string; fileSystemId: string } | undefined {
+  const errors = new ValidationErrors(path);
+  errors.checkFormat(
+    "fileSystemArn",
+    attributes.fileSystemArn,
+    FILE_SYSTEM_ARN_PATTERN,
+    'is not an EFS file-system ARN such as "arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0123456789abcdef0"',
+  );
+  errors.checkFormat(
+    "mountTargetSecurityGroupId",
+    attributes.mountTargetSecurityGroupId,
+    SECURITY_GROUP_ID_PATTERN,
+    'is not a security-group id such as "sg-0123456789abcdef0"',
+  );
+  errors.throwIfAny();
+  const match = isKnown(attributes.fileSystemArn)
+    ? FILE_SYSTEM_ARN_PATTERN.exec(attributes.fileSystemArn)
+    : null;
+  if (!match) return undefined;
+  const [, partition = "", region = "", accountId = "", fileSystemId = ""] = match;
+  return { partition, region, accountId, fileSystemId };
 }

@@ -1,0 +1,463 @@
+import { createHash } from "node:crypto";
+import { Construct } from "constructs";
+import { DefaultTokenResolver, Fn, Op, StringConcat, Token, Tokenization } from "cdktf";
+import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
+import type { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { accountIdOfArn } from "../shared/arn";
+import { jsonDocument } from "../shared/json";
+import { isKnown, show, ValidationErrors } from "../shared/validation";
+
+/** The NFS port; EFS mount targets listen on nothing else. */
+export const NFS_PORT = 2049;
+
+/** An IAM role construct (an `IamRole`, or a `DataAwsIamRole`) that can be granted file-system access. */
+export type GrantableRole = Pick<IamRole, "arn" | "id" | "node">;
+
+/**
+ * An existing IAM role named by ARN, without a construct or data source (so a plan calls no AWS API).
+ * A role in another account works only with `fileSystemPolicyOnly`: we cannot write its identity policy.
+ */
+export interface RoleReference {
+  /** The role's ARN, e.g. `arn:aws:iam::111122223333:role/path/app`. */
+  readonly roleArn: string;
+  /**
+   * The role's name, for its inline policy.
+   * @default - the last segment of `roleArn` (any role path is dropped); required when `roleArn` is
+   * known only at apply time and the identity policy is written
+   */
+  readonly roleName?: string;
+}
+
+/** Whom a `grant*` call gives access: a role construct or a plain reference to an existing role. */
+export type Grantee = GrantableRole | RoleReference;
+
+/** A security group that may be allowed to reach the mount targets on the NFS port. */
+export type NfsSource = Pick<SecurityGroup, "id" | "node">;
+
+/** How a `grant*` call scopes the access and where it writes it. */
+export interface GrantOptions {
+  /**
+   * Limits the grant to mounts through this access point (the construct, or its ARN): both the
+   * identity statement and the file-system-policy statement carry
+   * `StringEquals: { "elasticfilesystem:AccessPointArn": <arn> }`.
+   * @default - the grant applies to every mount, including the file-system root
+   */
+  readonly accessPoint?: EfsAccessPoint | string;
+  /**
+   * Writes only the file-system-policy statement, and no inline policy on the role: for a role we must
+   * not modify, such as one in another account. Needs a file system whose policy this construct owns
+   * (not an imported one).
+   * @default false
+   */
+  readonly fileSystemPolicyOnly?: boolean;
+  /**
+   * Makes every access of this role go through an access point: the file-system policy gets an
+   * explicit Deny for the role when `elasticfilesystem:AccessPointArn` is absent (a `Null` condition),
+   * which no other policy can override. Needs `accessPoint`, and a file system whose policy this
+   * construct owns. It does not stop anonymous mounts when `allowAnonymousAccess` is on.
+   * @default false
+   */
+  readonly accessPointsOnly?: boolean;
+}
+
+/** An EFS file system that roles can be granted and security groups allowed on: created or imported. */
+export interface IFileSystem {
+  readonly fileSystemId: string;
+  readonly fileSystemArn: string;
+  /** The regional DNS name clients mount, `<id>.efs.<region>.amazonaws.com`. */
+  readonly dnsName: string;
+  /**
+   * The mount targets this construct created, for `dependsOn` (a task or function that starts before
+   * its mount target exists fails to mount). Empty for an imported file system.
+   */
+  readonly mountTargetResources: readonly EfsMountTarget[];
+  /** Lets `grantee` mount the file system read-only. */
+  grantRead(grantee: Grantee, options?: GrantOptions): void;
+  /** Lets `grantee` mount and write, as a non-root user (root is squashed). */
+  grantReadWrite(grantee: Grantee, options?: GrantOptions): void;
+  /** Lets `grantee` mount and write as root. */
+  grantRootAccess(grantee: Grantee, options?: GrantOptions): void;
+  /** Lets machines in `source` (a security group construct, or a security-group id) reach the mount targets on TCP 2049. */
+  allowNfsFrom(source: NfsSource | string): void;
+}
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal: unknown;
+  readonly Action: string | string[];
+  readonly Resource: string;
+  readonly Condition: Record<string, Record<string, string>>;
+}
+
+type AccessLevel = "read" | "read-write" | "root";
+
+export const READ_ACTIONS = ["elasticfilesystem:ClientMount"];
+export const READ_WRITE_ACTIONS = [...READ_ACTIONS, "elasticfilesystem:ClientWrite"];
+const ROOT_ACTIONS = [...READ_WRITE_ACTIONS, "elasticfilesystem:ClientRootAccess"];
+export const VIA_MOUNT_TARGET = { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } };
+const ACCESS_POINT_ARN_KEY = "elasticfilesystem:AccessPointArn";
+const METHOD_OF: Record<AccessLevel, string> = {
+  read: "grantRead",
+  "read-write": "grantReadWrite",
+  root: "grantRootAccess",
+};
+
+/** Role ARN, with an optional path: `arn:aws:iam::111122223333:role/path/to/name`. */
+export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[!-~]*\/)?([\w+=,.@-]{1,64})$/;
+/** An access point ARN, as Lambda and IAM conditions take it. */
+export const ACCESS_POINT_ARN_PATTERN =
+  /^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point\/(fsap-[0-9a-f]{8,40})$/;
+/** A security-group id: `sg-` and 8 or 17 hex digits. */
+export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** What the base class needs to know about the concrete file system. */
+interface Principal {
+  /** Unique per grantee and stable across synths: becomes part of construct ids and Sids. */
+  readonly key: string;
+  /** The readable part of `key`, for Sids that stay short (and as they were) when unique. */
+  readonly readable: string;
+  /** How error messages name the grantee. */
+  readonly display: string;
+  readonly arn: string;
+  /** For the inline policy: the role's name or id. */
+  readonly role?: string | undefined;
+  /** True for a role given by ARN, which may sit in another account. */
+  readonly byReference: boolean;
+}
+
+/**
+ * The grant and NFS-ingress logic shared by `SharedFileSystem` and an imported file system.
+ *
+ * Every id and AWS name derived from a grantee or source is unique per grantee and per file system:
+ * ids carry the grantee's construct id plus a hash of its node path (or, for a plain ARN or
+ * security-group id, the id itself or a hash of its Terraform expression), and inline policy names
+ * carry the file system's id. Two file systems granting one role, or two groups both called `sg`,
+ * therefore never collide, in the construct tree or in AWS.
+ */
+export abstract class FileSystemBase extends Construct implements IFileSystem {
+  abstract readonly fileSystemId: string;
+  abstract readonly fileSystemArn: string;
+  abstract readonly dnsName: string;
+  abstract readonly mountTargetResources: readonly EfsMountTarget[];
+
+  /**
+   * Statements this construct adds to the file-system policy it owns; undefined when it owns none
+   * (an imported file system).
+   */
+  protected abstract readonly fileSystemPolicyStatements: PolicyStatement[] | undefined;
+  /** Prefix of inline policy names. */
+  protected abstract readonly policyNamePrefix: string;
+  /** The file system's account when known at synth (a literal imported ARN). */
+  protected abstract readonly knownAccountId: string | undefined;
+  /** The group on the mount targets, for NFS ingress rules; undefined when unknown. */
+  protected abstract readonly nfsTargetSecurityGroupId: string | undefined;
+
+  private readonly grantLabels = new Set<string>();
+  /** Sources already allowed: the construct itself, or the id string's key. */
+  private readonly nfsSources = new Set<unknown>();
+  private readonly accessPointsOnlyKeys = new Set<string>();
+  private readonly unscopedGrantKeys = new Set<string>();
+  private readonly denyWithoutAccessPointKeys = new Set<string>();
+
+  /** Lets `grantee` mount the file system read-only (ClientMount). */
+  grantRead(grantee: Grantee, options: GrantOptions = {}): void {
+    this.grant(grantee, "read", READ_ACTIONS, options);
+  }
+
+  /** Lets `grantee` mount and write, as a non-root user (root is squashed). */
+  grantReadWrite(grantee: Grantee, options: GrantOptions = {}): void {
+    this.grant(grantee, "read-write", READ_WRITE_ACTIONS, options);
+  }
+
+  /** Lets `grantee` mount and write as root, e.g. to seed `/home` or chown users' directories. */
+  grantRootAccess(grantee: Grantee, options: GrantOptions = {}): void {
+    this.grant(grantee, "root", ROOT_ACTIONS, options);
+  }
+
+  /**
+   * Lets machines in `source` reach the mount targets on TCP 2049: a security group construct, or a
+   * security-group id (checked when literal). Allowing the same source twice adds one rule.
+   */
+  allowNfsFrom(source: NfsSource | string): void {
+    const errors = new ValidationErrors(`${this.node.path}.allowNfsFrom`);
+    const targetGroup = this.nfsTargetSecurityGroupId;
+    if (targetGroup === undefined) {
+      errors.add(
+        "mountTargetSecurityGroupId",
+        "is not set on this imported file system; give it to fromAttributes() to open NFS from other groups",
+      );
+    }
+    let key: string;
+    let sourceId: string;
+    let from: string;
+    if (typeof source === "string") {
+      errors.checkFormat(
+        "source",
+        source,
+        SECURITY_GROUP_ID_PATTERN,
+        'is not a security-group id such as "sg-0123456789abcdef0"',
+      );
+      key = isKnown(source) ? source : `ref-${hashOf(expressionOf(this, source))}`;
+      sourceId = source;
+      from = source;
+    } else {
+      key = constructKey(source);
+      sourceId = source.id;
+      from = source.node.path;
+    }
+    errors.throwIfAny();
+    this.addNfsIngress(`nfs-from-${key}`, `NFS in from ${from}`.slice(0, 255), sourceId, source);
+  }
+
+  /** One ingress rule on the mount-target group; the id is the caller's, so existing ids can be kept. */
+  protected addNfsIngress(
+    id: string,
+    description: string,
+    sourceSecurityGroupId: string,
+    source: NfsSource | string,
+  ): void {
+    // EC2 refuses a second identical rule at apply time, so a source allowed twice gets one rule.
+    const marker = typeof source === "string" ? `id:${id}` : source;
+    if (this.nfsSources.has(marker)) return;
+    this.nfsSources.add(marker);
+    new VpcSecurityGroupIngressRule(this, id, {
+      securityGroupId: this.nfsTargetSecurityGroupId!,
+      description,
+      ipProtocol: "tcp",
+      fromPort: NFS_PORT,
+      toPort: NFS_PORT,
+      referencedSecurityGroupId: sourceSecurityGroupId,
+    });
+  }
+
+  /**
+   * Grants on both sides: the file-system policy allows the role (when this construct owns that
+   * policy), and the role gets an inline policy for the same actions on this file system only
+   * (unless `fileSystemPolicyOnly`). ClientMount is always included: a statement with ClientWrite but
+   * no ClientMount blocks every mount.
+   */
+  private grant(grantee: Grantee, level: AccessLevel, actions: string[], options: GrantOptions): void {
+    const errors = new ValidationErrors(`${this.node.path}.${METHOD_OF[level]}`);
+    const principal = this.principalOf(grantee, errors);
+    const accessPoint = this.accessPointOf(options.accessPoint, errors);
+    const ownsPolicy = this.fileSystemPolicyStatements !== undefined;
+    const writesIdentityPolicy = !options.fileSystemPolicyOnly;
+
+    if (options.fileSystemPolicyOnly && !ownsPolicy) {
+      errors.add(
+        "fileSystemPolicyOnly",
+        "cannot be used on an imported file system: its file-system policy belongs to its owner; grant through the role's identity policy instead",
+      );
+    }
+    if (options.accessPointsOnly && !ownsPolicy) {
+      errors.add(
+        "accessPointsOnly",
+        "needs a Deny in the file-system policy, which an imported file system's owner controls",
+      );
+    }
+    if (options.accessPointsOnly && !accessPoint) {
+      errors.add("accessPointsOnly", "is set without accessPoint; give the access point this role must use");
+    }
+    if (principal) {
+      if (options.accessPointsOnly && accessPoint && this.unscopedGrantKeys.has(principal.key)) {
+        errors.add(
+          "accessPointsOnly",
+          `${principal.display} also has a grant without an access point on this file system, which the Deny would cancel`,
+        );
+      }
+      if (!accessPoint && this.accessPointsOnlyKeys.has(principal.key)) {
+        errors.add(
+          "accessPoint",
+          `is required: ${principal.display} was granted with accessPointsOnly, so a grant without an access point would be denied`,
+        );
+      }
+      if (writesIdentityPolicy) this.checkIdentityPolicyTarget(grantee, principal, errors);
+    }
+    errors.throwIfAny();
+    if (!principal) return;
+
+    const label = [principal.key, level, accessPoint?.key].filter(Boolean).join("-");
+    if (this.grantLabels.has(label)) return;
+    this.grantLabels.add(label);
+    if (options.accessPointsOnly) this.accessPointsOnlyKeys.add(principal.key);
+    if (!accessPoint) this.unscopedGrantKeys.add(principal.key);
+
+    const condition: Record<string, Record<string, string>> = { ...VIA_MOUNT_TARGET };
+    if (accessPoint) condition.StringEquals = { [ACCESS_POINT_ARN_KEY]: accessPoint.arn };
+
+    const statements = this.fileSystemPolicyStatements;
+    if (statements) {
+      // A Sid only has to be unique within this policy: the short form when it is (as before ids
+      // were unique per grantee), the full label when two grantees share a construct id.
+      const uniqueSid = (prefix: string, short: string, full: string) =>
+        statements.some((s) => s.Sid === sidOf(prefix, short)) ? sidOf(prefix, full) : sidOf(prefix, short);
+      const shortLabel = [principal.readable, level, accessPoint?.readable].filter(Boolean).join("-");
+      statements.push({
+        Sid: uniqueSid("Allow", shortLabel, label),
+        Effect: "Allow",
+        Principal: { AWS: principal.arn },
+        Action: actions,
+        Resource: this.fileSystemArn,
+        Condition: condition,
+      });
+      if (options.accessPointsOnly && !this.denyWithoutAccessPointKeys.has(principal.key)) {
+        this.denyWithoutAccessPointKeys.add(principal.key);
+        // IAM's Null operator: "true" matches a request that has no access point ARN in its context.
+        statements.push({
+          Sid: uniqueSid("DenyWithoutAccessPoint", principal.readable, principal.key),
+          Effect: "Deny",
+          Principal: { AWS: principal.arn },
+          Action: "*",
+          Resource: this.fileSystemArn,
+          Condition: { Null: { [ACCESS_POINT_ARN_KEY]: "true" } },
+        });
+      }
+    }
+
+    if (!writesIdentityPolicy) return;
+    const nameParts = [this.policyNamePrefix, level, this.fileSystemId, accessPoint?.id];
+    new IamRolePolicy(this, `grant-${label}`, {
+      role: principal.role!,
+      name: nameParts.filter(Boolean).join("-"),
+      policy: jsonDocument({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: actions, Resource: this.fileSystemArn, Condition: condition }],
+      }),
+      // An inline policy can only be written onto a role of the deployer's account; one named by
+      // ARN from elsewhere would land on a same-named role here, or fail. Checked at plan (or apply,
+      // while the file system's ARN is unknown) when the ARNs are not both literals.
+      ...(principal.byReference && {
+        lifecycle: {
+          precondition: [
+            {
+              condition: Op.eq(accountIdOfArn(principal.arn), accountIdOfArn(this.fileSystemArn)),
+              errorMessage: `${principal.arn} is in another account than the file system: grant it with fileSystemPolicyOnly.`,
+            },
+          ],
+        },
+      }),
+    });
+  }
+
+  private principalOf(grantee: Grantee, errors: ValidationErrors): Principal | undefined {
+    if ("node" in grantee) {
+      return {
+        key: constructKey(grantee),
+        readable: grantee.node.id,
+        display: `role ${grantee.node.path}`,
+        arn: grantee.arn,
+        role: grantee.id,
+        byReference: false,
+      };
+    }
+    const { roleArn, roleName } = grantee;
+    errors.checkFormat(
+      "roleArn",
+      roleArn,
+      ROLE_ARN_PATTERN,
+      'is not an IAM role ARN such as "arn:aws:iam::111122223333:role/app" (a path before the name is allowed)',
+    );
+    const match = isKnown(roleArn) ? ROLE_ARN_PATTERN.exec(roleArn) : null;
+    const nameFromArn = match?.[2];
+    if (
+      roleName !== undefined &&
+      isKnown(roleName) &&
+      nameFromArn !== undefined &&
+      roleName !== nameFromArn
+    ) {
+      errors.add(
+        "roleName",
+        `${show(roleName)} is not the name in roleArn ${show(roleArn)} (${show(nameFromArn)})`,
+      );
+    }
+    if (isKnown(roleArn) && !match) return undefined;
+    const readable = nameFromArn ?? (roleName !== undefined && isKnown(roleName) ? roleName : "role");
+    const key = `${readable}-${hashOf(isKnown(roleArn) ? roleArn : expressionOf(this, roleArn))}`;
+    const display = isKnown(roleArn) ? `role ${roleArn}` : "the role";
+    return { key, readable, display, arn: roleArn, role: roleName ?? nameFromArn, byReference: true };
+  }
+
+  private checkIdentityPolicyTarget(grantee: Grantee, principal: Principal, errors: ValidationErrors): void {
+    if (!principal.byReference) return;
+    if (principal.role === undefined) {
+      errors.add(
+        "roleName",
+        "is required when roleArn is known only at apply time: the inline policy needs the role's name (or use fileSystemPolicyOnly)",
+      );
+    }
+    const roleAccount = isKnown(principal.arn) ? ROLE_ARN_PATTERN.exec(principal.arn)?.[1] : undefined;
+    if (
+      roleAccount !== undefined &&
+      this.knownAccountId !== undefined &&
+      roleAccount !== this.knownAccountId
+    ) {
+      errors.add(
+        "fileSystemPolicyOnly",
+        `is required for ${show((grantee as RoleReference).roleArn)}: the role is in account ${roleAccount}, the file system in ${this.knownAccountId}, and an inline policy cannot be written onto another account's role`,
+      );
+    }
+  }
+
+  private accessPointOf(
+    accessPoint: EfsAccessPoint | string | undefined,
+    errors: ValidationErrors,
+  ): { arn: string; id: string; key: string; readable: string } | undefined {
+    if (accessPoint === undefined) return undefined;
+    if (typeof accessPoint !== "string") {
+      return {
+        arn: accessPoint.arn,
+        id: accessPoint.id,
+        key: constructKey(accessPoint),
+        readable: accessPoint.node.id,
+      };
+    }
+    errors.checkFormat(
+      "accessPoint",
+      accessPoint,
+      ACCESS_POINT_ARN_PATTERN,
+      'is not an access point ARN such as "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0123456789abcdef0"',
+    );
+    if (isKnown(accessPoint)) {
+      const id = ACCESS_POINT_ARN_PATTERN.exec(accessPoint)?.[1];
+      return id === undefined ? undefined : { arn: accessPoint, id, key: id, readable: id };
+    }
+    return {
+      arn: accessPoint,
+      id: Fn.element(Fn.split("/", accessPoint), 1),
+      key: `ap-${hashOf(expressionOf(this, accessPoint))}`,
+      readable: "access-point",
+    };
+  }
+}
+
+/** A construct's id plus a hash of its node path: readable, and unique in the whole app. */
+function constructKey(construct: { readonly node: Construct["node"] }): string {
+  return `${construct.node.id}-${hashOf(construct.node.path)}`;
+}
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 8);
+}
+
+/**
+ * A token's Terraform expression (`${var.sg}`, `${aws_security_group.x.id}`): stable across synths,
+ * unlike the token's placeholder text, whose number depends on creation order.
+ */
+function expressionOf(scope: Construct, value: string): string {
+  const resolved: unknown = Tokenization.resolve(value, {
+    scope,
+    preparing: false,
+    resolver: new DefaultTokenResolver(new StringConcat()),
+  });
+  return typeof resolved === "string" && !Token.isUnresolved(resolved) ? resolved : JSON.stringify(resolved);
+}
+
+/** An IAM Sid: letters and digits only. */
+export function sidOf(prefix: string, label: string): string {
+  return `${prefix}${label.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "")}`;
+}
