@@ -199,7 +199,7 @@ export interface CodeSyncProps {
   readonly namePrefix: string;
   /** The Region of the machines, for the send-command line. */
   readonly region: string;
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -249,7 +249,7 @@ export class CodeSync extends Construct {
         null,
         2,
       ),
-      tags: props.tags,
+      ...(props.tags ? { tags: { ...props.tags } } : {}),
     });
 
     new IamRolePolicy(this, "read-code-policy", {

@@ -308,7 +308,7 @@ export class EfsClients extends Construct {
         desiredCapacity: count,
         vpcZoneIdentifier: props.subnets.map((subnet) => subnet.id),
         launchTemplate: { id: this.launchTemplate.id, version: latestVersion },
-        targetGroupArns: props.targetGroupArns?.length ? [...props.targetGroupArns] : undefined,
+        ...(props.targetGroupArns?.length ? { targetGroupArns: [...props.targetGroupArns] } : {}),
         healthCheckType: props.targetGroupArns?.length ? "ELB" : "EC2",
         healthCheckGracePeriod: 300,
         // A new launch-template version (a changed script, say) replaces the instances, one half at a time.
