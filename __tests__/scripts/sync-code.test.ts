@@ -54,7 +54,7 @@ if [[ -e $STUB_STATE/hang ]]; then
   echo "half-copied" >"$dest/$first"
   echo $$ >"$STUB_STATE/aws-pid"
   touch "$STUB_STATE/copying"
-  exec sleep 60
+  exec sleep 600
 fi
 while read -r rel; do
   excluded "$rel" && continue
@@ -69,6 +69,15 @@ if $delete; then
   done < <(cd "$dest" && "\${walk[@]}" -type f -printf '%P\\n')
 fi
 `;
+
+/** The real \`ln\`, unless \`state/hang-ln\` exists: then it stops as if the machine froze mid-switch. */
+function stubLn(): string {
+  const realLn = spawnSync("bash", ["-c", "command -v ln"], { encoding: "utf8" }).stdout.trim();
+  return `#!/usr/bin/env bash
+if [[ -e $STUB_STATE/hang-ln ]]; then echo $$ >"$STUB_STATE/ln-pid"; touch "$STUB_STATE/linking"; exec sleep 600; fi
+exec ${realLn} "$@"
+`;
+}
 
 interface Box {
   readonly dir: string;
@@ -100,6 +109,8 @@ function sandbox(): Box {
   for (const sub of ["bin", "root", "share", "state"]) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, "bin/aws"), STUB_AWS);
   chmodSync(join(dir, "bin/aws"), 0o755);
+  writeFileSync(join(dir, "bin/ln"), stubLn());
+  chmodSync(join(dir, "bin/ln"), 0o755);
   writeFileSync(join(box.state, "aws-calls"), "");
   boxes.push(box);
   return box;
@@ -150,7 +161,8 @@ interface Run {
   }>;
 }
 
-function start(box: Box, env: Record<string, string> = {}): Run {
+/** `guardMs` bounds a run that should not wait: a script still running then is killed, and fails its test. */
+function start(box: Box, env: Record<string, string> = {}, guardMs = 30_000): Run {
   const child = spawn("bash", [SCRIPT], {
     cwd: box.dir,
     env: {
@@ -168,7 +180,7 @@ function start(box: Box, env: Record<string, string> = {}): Run {
   child.stdout!.on("data", (chunk) => (stdout += chunk));
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   // A safety net for a script that hangs, not a measurement.
-  const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const guard = setTimeout(() => child.kill("SIGKILL"), guardMs);
   const done = new Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;
@@ -321,8 +333,8 @@ describe("sync-code.sh", () => {
     stray.push(Number(readFileSync(join(box.state, "aws-pid"), "utf8")));
     const callsBefore = awsCalls(box).length;
     const stagingBefore = readdirSync(box.releases).sort();
-    // WHEN a second one starts
-    const second = await run(box);
+    // WHEN a second one starts (and would be killed if it queued for the lock instead of leaving)
+    const second = await start(box, {}, 5_000).done;
     // THEN it refuses at once, without calling S3 or touching the code or the first one's staging
     expect(second.code).toBe(75);
     expect(second.stderr).toBe(
@@ -389,6 +401,25 @@ describe("sync-code.sh", () => {
     expect(next.stdout).toContain(`removing ${join(box.releases, staging[0])}, left by an interrupted sync`);
     expect(readdirSync(box.releases).filter((name) => name.startsWith("."))).toEqual([]);
     expect(liveCode(box)["index.php"]).toBe("<?php echo 'v2';");
+  });
+
+  test("a sync killed while switching the link still leaves a live link to a whole release", async () => {
+    // GIVEN a sync that has copied v2 and stops while making the new link
+    const box = await syncedOnce();
+    const before = readlinkSync(box.live);
+    writeFileSync(join(box.state, "hang-ln"), "");
+    const sync = start(box);
+    await waitFor(join(box.state, "linking"));
+    const lnPid = Number(readFileSync(join(box.state, "ln-pid"), "utf8"));
+    stray.push(lnPid);
+    // WHEN the machine kills it there
+    sync.child.kill("SIGKILL");
+    await sync.exited;
+    process.kill(lnPid, "SIGKILL");
+    await sync.done;
+    // THEN the live path still links to the previous, complete release
+    expect(readlinkSync(box.live)).toBe(before);
+    expect(liveCode(box)).toEqual({ ...V1_LIVE, media: `-> ${box.share}` });
   });
 
   test("an S3 failure exits 1 with a clear message and leaves the live code untouched", async () => {
