@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SYNC_SCRIPT } from "../../modules/clients";
 import { parsePolicy, readStackJson } from "../helpers/synth";
+import { userDataLiterals } from "../helpers/user-data";
 import { planStack, PlanJson } from "../helpers/terraform";
 import { expectations } from "./web-fleet";
 
@@ -61,9 +62,7 @@ describe("examples/web-fleet", () => {
         { user_data: string }
       >,
     )[0].user_data;
-    const userData = [...expression.matchAll(/base64decode\("([A-Za-z0-9+/=]*)"\)/g)]
-      .map((match) => Buffer.from(match[1], "base64").toString("utf8"))
-      .join("");
+    const userData = userDataLiterals(expression);
     expect(userData).toContain("MOUNT_PATH='/var/www/media'\n");
     expect(userData).toContain(`<<'SYNC_CODE_SCRIPT_END'\n${SYNC_SCRIPT}SYNC_CODE_SCRIPT_END\n`);
     expect(userData).toContain("SOURCE_BUCKET='example-web-code'\nSOURCE_PREFIX='releases/web'\n");

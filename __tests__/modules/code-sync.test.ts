@@ -1,6 +1,7 @@
 import { Fn } from "cdktf";
 import { SharedFileSystem } from "../../modules/efs";
 import { EfsClients, EfsClientsProps, SYNC_SCRIPT } from "../../modules/clients";
+import { userDataLiterals } from "../helpers/user-data";
 import { configsOf, onlyResource, parsePolicy, synth, testStack, TerraformJson } from "../helpers/synth";
 
 const SUBNETS = [
@@ -35,13 +36,8 @@ function errorOf(props: Partial<EfsClientsProps>): string {
   throw new Error("expected the props to be refused");
 }
 
-/** The user data's literal text, read back from `base64gzip(join("", [base64decode("..."), ...]))`. */
-function userDataOf(json: TerraformJson): string {
-  const expression: string = onlyResource(json, "aws_launch_template").user_data;
-  return [...expression.matchAll(/base64decode\("([A-Za-z0-9+/=]*)"\)/g)]
-    .map((match) => Buffer.from(match[1], "base64").toString("utf8"))
-    .join("");
-}
+const userDataOf = (json: TerraformJson) =>
+  userDataLiterals(onlyResource(json, "aws_launch_template").user_data);
 
 describe("EfsClients fleet behind a load balancer", () => {
   test("the Auto Scaling group registers with the target groups and takes the load balancer's health checks", () => {
