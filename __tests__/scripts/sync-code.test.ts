@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { SYNC_BUSY_EXIT_CODE } from "../../modules/clients/code-sync";
 
 const SCRIPT = join(__dirname, "../../modules/clients/scripts/sync-code.sh");
 const BUCKET = "example-web-code";
@@ -336,7 +337,7 @@ describe("sync-code.sh", () => {
     // WHEN a second one starts (and would be killed if it queued for the lock instead of leaving)
     const second = await start(box, {}, 5_000).done;
     // THEN it refuses at once, without calling S3 or touching the code or the first one's staging
-    expect(second.code).toBe(75);
+    expect(second.code).toBe(SYNC_BUSY_EXIT_CODE); // what the document and npm run fleet-sync report as busy
     expect(second.stderr).toBe(
       "sync-code: ERROR: another sync is already running (lock /run/sync-code.lock is held); this one exits without touching /var/www/html. Run it again when that one has finished.\n",
     );

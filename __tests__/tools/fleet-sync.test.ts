@@ -4,6 +4,7 @@ import { delimiter, join } from "node:path";
 import { EfsStack } from "../../stacks/efs-stack";
 import { main } from "../../tools/fleet-sync/cli";
 import { fullSynth } from "../helpers/synth";
+import { SYNC_BUSY_EXIT_CODE } from "../../modules/clients/code-sync";
 
 /**
  * A stand-in for the AWS CLI: records each call (one line of arguments) in `calls`, answers
@@ -110,7 +111,12 @@ describe("npm run fleet-sync", () => {
       invocations: [
         [invocation("i-0bbb", "InProgress"), invocation("i-0aaa", "Success", 0, "sync-code: switched")],
         [
-          invocation("i-0bbb", "Failed", 75, "sync-code: ERROR: another sync is already running"),
+          invocation(
+            "i-0bbb",
+            "Failed",
+            SYNC_BUSY_EXIT_CODE,
+            "sync-code: ERROR: another sync is already running",
+          ),
           invocation(
             "i-0aaa",
             "Success",

@@ -18,9 +18,17 @@ import { ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types
 import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
 import { CODE_SYNC_TAG_KEY, CodeSync, CodeSyncOptions, syncSettings } from "./code-sync";
+export type { CodeSyncOptions, CodeSyncProps } from "./code-sync";
 
 export * from "./types";
-export * from "./code-sync";
+export {
+  CODE_SYNC_TAG_KEY,
+  CodeSync,
+  SYNC_BUSY_EXIT_CODE,
+  SYNC_SCRIPT,
+  SYNC_SCRIPT_PATH,
+  SYNC_SETTINGS_PATH,
+} from "./code-sync";
 export { MOUNT_SCRIPT, MOUNT_SCRIPT_PATH, MOUNT_SETTINGS_PATH, ADDITIONAL_SETUP_PATH } from "./user-data";
 
 /** The latest Amazon Linux 2023 AMI, resolved by EC2 at launch: a plan needs no AWS API call. */
