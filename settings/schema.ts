@@ -7,6 +7,13 @@ import {
   ThroughputMode,
 } from "../modules/efs/types";
 import { LOG_RETENTION_DAYS } from "../modules/network";
+import {
+  KEEP_RELEASES,
+  S3_BUCKET_NAME_PATTERN,
+  S3_KEY_PREFIX_PATTERN,
+  SYNC_TIMEOUT_SECONDS,
+  TARGET_GROUP_ARN_PATTERN,
+} from "../modules/clients/code-sync";
 import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, REGION_PATTERN } from "../modules/shared/patterns";
 
 /*
@@ -325,6 +332,63 @@ const clients = section({
   mountTargetWaitSeconds: z
     .int({ error: "must be a whole number of seconds" })
     .describe("How long a client waits for its mount target (DNS and TCP 2049) before failing. Default 300.")
+    .optional(),
+  // The web fleet (issue #12): the clients module refuses target groups without placement "fleet",
+  // a targetPath on the share and a KMS alias; here only types, formats and ranges.
+  targetGroupArns: z
+    .array(
+      z
+        .string()
+        .regex(TARGET_GROUP_ARN_PATTERN, {
+          error:
+            'must be a target group ARN such as "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef"',
+        })
+        .describe("A load-balancer target group ARN."),
+    )
+    .describe(
+      'Target groups the fleet registers with (placement "fleet" only); the fleet then uses load-balancer health checks. Default: none.',
+    )
+    .optional(),
+  codeSync: section({
+    bucketName: z
+      .string()
+      .regex(S3_BUCKET_NAME_PATTERN, {
+        error: "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
+      })
+      .describe("S3 bucket that holds the code; the clients may read only it."),
+    prefix: z
+      .string()
+      .regex(S3_KEY_PREFIX_PATTERN, {
+        error:
+          'must be S3 key segments separated by "/", without a leading or trailing "/" or "*", e.g. "releases/web"',
+      })
+      .describe(
+        "Key prefix of the code; the clients may list and read only under it. Default: the whole bucket.",
+      )
+      .optional(),
+    kmsKeyArn: kmsKeyArn("KMS key of the code objects (SSE-KMS). Default: none (SSE-S3).").optional(),
+    targetPath: z
+      .string()
+      .describe(
+        'Local path the web server reads the code from; a symlink switched atomically. Default "/var/www/html".',
+      )
+      .optional(),
+    timeoutSeconds: z
+      .int({ error: "must be a whole number of seconds" })
+      .min(SYNC_TIMEOUT_SECONDS.min, { error: `must be at least ${SYNC_TIMEOUT_SECONDS.min} seconds` })
+      .max(SYNC_TIMEOUT_SECONDS.max, { error: `must be at most ${SYNC_TIMEOUT_SECONDS.max} seconds` })
+      .describe("Bound on one copy from S3, in seconds. Default 600.")
+      .optional(),
+    keepReleases: z
+      .int({ error: "must be a whole number of releases" })
+      .min(KEEP_RELEASES.min, { error: `must be at least ${KEEP_RELEASES.min}` })
+      .max(KEEP_RELEASES.max, { error: `must be at most ${KEEP_RELEASES.max}` })
+      .describe("Previous releases kept on each client for a rollback. Default 3.")
+      .optional(),
+  })
+    .describe(
+      "Sync the code from S3 onto local disk at boot and on demand (npm run fleet-sync -- <stack>), through SSM Run Command. Default: none.",
+    )
     .optional(),
 }).describe("The client machines that mount the shared home.");
 

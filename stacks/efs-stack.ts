@@ -23,6 +23,8 @@ export type EfsStackClientsOptions = Pick<
   | "sshIngressCidrs"
   | "allowSshFromAnywhere"
   | "mountTargetWaitSeconds"
+  | "targetGroupArns"
+  | "codeSync"
 >;
 
 /** Everything a stack of this project is built from; `main.ts` fills it from validated settings. */
@@ -169,6 +171,7 @@ export class EfsStack extends TerraformStack {
         value: clients.adminSecurityGroup.id,
         description: "Security group for administering the clients (SSH rules go here)",
       },
+      ...codeSyncOutputs(clients),
     };
     if (clients.autoScalingGroup) {
       return {
@@ -200,6 +203,26 @@ export class EfsStack extends TerraformStack {
       },
     };
   }
+}
+
+/** The code sync's document and target tag, literal values that `npm run fleet-sync -- <stack>` reads. */
+function codeSyncOutputs(clients: EfsClients): Record<string, { value: unknown; description: string }> {
+  const sync = clients.codeSync;
+  if (!sync) return {};
+  return {
+    code_sync_document_name: {
+      value: sync.documentName,
+      description: "SSM document that syncs the code from S3 on every client",
+    },
+    code_sync_target_tag: {
+      value: `${sync.targetTag.key}=${sync.targetTag.value}`,
+      description: "Tag (key=value) that every client carries; Run Command targets it",
+    },
+    code_sync_command: {
+      value: sync.sendCommand,
+      description: "Syncs the code on every client now: npm run fleet-sync -- <stack> also waits and reports",
+    },
+  };
 }
 
 /** A regional file system gets a mount target in every private subnet; a One Zone one only in its AZ. */

@@ -17,10 +17,20 @@ import { replaceTriggersAsReferences } from "../shared/lifecycle";
 import { ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
 import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
+import { CODE_SYNC_TAG_KEY, CodeSync, CodeSyncOptions, syncSettings } from "./code-sync";
+export type { CodeSyncOptions, CodeSyncProps } from "./code-sync";
 
 export * from "./types";
 export * from "./ecs";
 export * from "./lambda";
+export {
+  CODE_SYNC_TAG_KEY,
+  CodeSync,
+  SYNC_BUSY_EXIT_CODE,
+  SYNC_SCRIPT,
+  SYNC_SCRIPT_PATH,
+  SYNC_SETTINGS_PATH,
+} from "./code-sync";
 export { MOUNT_SCRIPT, MOUNT_SCRIPT_PATH, MOUNT_SETTINGS_PATH, ADDITIONAL_SETUP_PATH } from "./user-data";
 
 /** The latest Amazon Linux 2023 AMI, resolved by EC2 at launch: a plan needs no AWS API call. */
@@ -158,6 +168,19 @@ export interface EfsClientsProps {
    * @default - none beyond the provider's default tags
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Load-balancer target groups the fleet's machines register with (`placement: "fleet"` only). The
+   * Auto Scaling group then also replaces machines the load balancer finds unhealthy (ELB health
+   * checks), after the 300 s grace period.
+   * @default - none: no load balancer, EC2 health checks
+   */
+  readonly targetGroupArns?: readonly string[];
+  /**
+   * Code synced from S3 onto local disk at boot and on demand, through an SSM document that runs
+   * `scripts/sync-code.sh` on every machine of the group. The role may read only that bucket and prefix.
+   * @default - no code sync
+   */
+  readonly codeSync?: CodeSyncOptions;
 }
 
 /** A fixed client instance as a caller needs it. */
@@ -204,6 +227,8 @@ export class EfsClients extends Construct {
   readonly sessionCommands: readonly string[];
   readonly placement: Placement;
   readonly mountPath: string;
+  /** The code sync's SSM document, policy and send-command line, when `codeSync` is set. */
+  readonly codeSync?: CodeSync;
 
   constructor(scope: Construct, id: string, props: EfsClientsProps) {
     super(scope, id);
@@ -222,7 +247,8 @@ export class EfsClients extends Construct {
 
     const count = props.count ?? 2;
     const namePrefix = props.namePrefix ?? "shared-home-client";
-    const tags = (name: string) => ({ ...props.tags, Name: name });
+    const syncTag: Record<string, string> = props.codeSync ? { [CODE_SYNC_TAG_KEY]: namePrefix } : {};
+    const tags = (name: string) => ({ ...props.tags, ...syncTag, Name: name });
     this.placement = props.placement ?? "instances";
     this.mountPath = settings.mountPath;
 
@@ -231,6 +257,15 @@ export class EfsClients extends Construct {
     this.role = identity.role;
     this.instanceProfile = identity.instanceProfile;
     this.grantAccess(props.fileSystem, access);
+    if (props.codeSync) {
+      this.codeSync = new CodeSync(this, "code-sync", {
+        role: this.role,
+        options: props.codeSync,
+        namePrefix,
+        region: props.region,
+        tags: props.tags,
+      });
+    }
 
     const rootVolume = props.rootVolume ?? {};
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
@@ -261,7 +296,11 @@ export class EfsClients extends Construct {
           },
         },
       ],
-      userData: renderUserData(settings, props.additionalUserData),
+      userData: renderUserData(
+        settings,
+        props.additionalUserData,
+        props.codeSync && syncSettings(props.codeSync, props.region),
+      ),
       updateDefaultVersion: true,
       tagSpecifications: [
         { resourceType: "instance", tags: tags(namePrefix) },
@@ -283,7 +322,8 @@ export class EfsClients extends Construct {
         desiredCapacity: count,
         vpcZoneIdentifier: props.subnets.map((subnet) => subnet.id),
         launchTemplate: { id: this.launchTemplate.id, version: latestVersion },
-        healthCheckType: "EC2",
+        ...(props.targetGroupArns?.length ? { targetGroupArns: [...props.targetGroupArns] } : {}),
+        healthCheckType: props.targetGroupArns?.length ? "ELB" : "EC2",
         healthCheckGracePeriod: 300,
         // A new launch-template version (a changed script, say) replaces the instances, one half at a time.
         instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },

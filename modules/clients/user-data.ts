@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Fn, IFragmentConcatenator, Token, Tokenization } from "cdktf";
+import { RUN_SYNC_COMMANDS, SYNC_SCRIPT, SYNC_SCRIPT_PATH, SYNC_SETTINGS_PATH } from "./code-sync";
 
 /** The mount script, as shipped in this folder; the instance runs exactly these bytes. */
 export const MOUNT_SCRIPT = readFileSync(join(__dirname, "scripts", "mount-shared-home.sh"), "utf8");
@@ -35,29 +36,46 @@ const HEREDOC_END = {
   settings: "MOUNT_SHARED_HOME_SETTINGS_END",
   script: "MOUNT_SHARED_HOME_SCRIPT_END",
   additional: "SHARED_HOME_ADDITIONAL_SETUP_END",
+  syncSettings: "SYNC_CODE_SETTINGS_END",
+  syncScript: "SYNC_CODE_SCRIPT_END",
 } as const;
+
+/** The code sync's settings (`syncSettings()` of ./code-sync), when the machines sync code from S3. */
+export type CodeSyncSettings = Readonly<Record<string, string | number>>;
 
 /**
  * The boot script: writes the mount script and its settings to disk, runs it, then runs the
  * additional setup, if any, once the share is mounted. Returns a Terraform expression that yields
  * the gzip-compressed, base64-encoded user data.
  */
-export function renderUserData(settings: MountSettings, additionalUserData?: string): string {
-  return Fn.base64gzip(terraformConcat(userDataParts(settings, additionalUserData)));
+export function renderUserData(
+  settings: MountSettings,
+  additionalUserData?: string,
+  codeSync?: CodeSyncSettings,
+): string {
+  return Fn.base64gzip(terraformConcat(userDataParts(settings, additionalUserData, codeSync)));
 }
 
 /** The user data's literal text, without the values only Terraform knows; for synth-time checks. */
-function userDataTemplate(settings: MountSettings, additionalUserData?: string): string {
-  return userDataParts(settings, additionalUserData)
+function userDataTemplate(
+  settings: MountSettings,
+  additionalUserData?: string,
+  codeSync?: CodeSyncSettings,
+): string {
+  return userDataParts(settings, additionalUserData, codeSync)
     .flatMap(splitTokens)
     .map((part) => (Token.isUnresolved(part) ? "" : part))
     .join("");
 }
 
 /** Compressed size of the user data's literal text plus a margin for Terraform values. */
-export function estimatedUserDataBytes(settings: MountSettings, additionalUserData?: string): number {
+export function estimatedUserDataBytes(
+  settings: MountSettings,
+  additionalUserData?: string,
+  codeSync?: CodeSyncSettings,
+): number {
   return (
-    gzipSync(Buffer.from(userDataTemplate(settings, additionalUserData))).length +
+    gzipSync(Buffer.from(userDataTemplate(settings, additionalUserData, codeSync))).length +
     RESERVED_FOR_TERRAFORM_VALUES
   );
 }
@@ -72,7 +90,11 @@ export function heredocConflicts(text: string): string[] {
   return Object.values(HEREDOC_END).filter((marker) => lines.has(marker));
 }
 
-function userDataParts(settings: MountSettings, additionalUserData?: string): string[] {
+function userDataParts(
+  settings: MountSettings,
+  additionalUserData?: string,
+  codeSync?: CodeSyncSettings,
+): string[] {
   const setting = (name: string, value: string | number | boolean): string[] => [
     `${name}=`,
     ...quoted(String(value)),
@@ -101,6 +123,17 @@ function userDataParts(settings: MountSettings, additionalUserData?: string): st
     `set -a\n. ${MOUNT_SETTINGS_PATH}\nset +a\n`,
     `${MOUNT_SCRIPT_PATH}\n`,
   ];
+  if (codeSync !== undefined) {
+    parts.push(
+      `cat >${SYNC_SETTINGS_PATH} <<'${HEREDOC_END.syncSettings}'\n`,
+      ...Object.entries(codeSync).flatMap(([name, value]) => setting(name, value)),
+      `${HEREDOC_END.syncSettings}\n`,
+      `cat >${SYNC_SCRIPT_PATH} <<'${HEREDOC_END.syncScript}'\n`,
+      withFinalNewline(SYNC_SCRIPT),
+      `${HEREDOC_END.syncScript}\n`,
+      `chmod 0755 ${SYNC_SCRIPT_PATH}\n`,
+    );
+  }
   if (additionalUserData !== undefined && additionalUserData.trim() !== "") {
     // Written to a file of its own, so it runs as its own program (any `exit` ends only it) and an
     // admin can read what ran.
@@ -112,6 +145,11 @@ function userDataParts(settings: MountSettings, additionalUserData?: string): st
       `chmod 0700 ${ADDITIONAL_SETUP_PATH}\n`,
       `${ADDITIONAL_SETUP_PATH}\n`,
     );
+  }
+  if (codeSync !== undefined) {
+    // Last, so that the web server the additional setup installs finds its code in place; a failed
+    // first sync fails the boot like a failed mount.
+    parts.push(`(${RUN_SYNC_COMMANDS.join("; ")})\n`);
   }
   return parts;
 }

@@ -5,6 +5,7 @@ import type { EfsClientsProps } from "./index";
 import { estimatedUserDataBytes, heredocConflicts, MountSettings, USER_DATA_MAX_BYTES } from "./user-data";
 import { CLIENT_ACCESS_LEVELS, MOUNT_METHODS, PLACEMENTS } from "./types";
 import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN } from "../shared/patterns";
+import { syncSettings, validateFleetProps } from "./code-sync";
 
 /** Bounds on the wait for a mount target: long enough for a new one, short enough to notice a broken one. */
 export const MOUNT_TARGET_WAIT_SECONDS = { min: 10, max: 3600 } as const;
@@ -59,6 +60,7 @@ export function validateClientsProps(path: string, props: EfsClientsProps, setti
   validateMachine(errors, props);
   validateMount(errors, props);
   validateSsh(errors, props);
+  validateFleetProps(errors, props);
 
   if (props.additionalUserData !== undefined) {
     const conflicts = heredocConflicts(props.additionalUserData);
@@ -68,7 +70,11 @@ export function validateClientsProps(path: string, props: EfsClientsProps, setti
       `must not contain a line ${show(conflicts)}: the user data uses it to end an embedded file`,
     );
   }
-  const userDataBytes = estimatedUserDataBytes(settings, props.additionalUserData);
+  const userDataBytes = estimatedUserDataBytes(
+    settings,
+    props.additionalUserData,
+    props.codeSync && syncSettings(props.codeSync, props.region),
+  );
   errors.check(
     userDataBytes <= USER_DATA_MAX_BYTES,
     "additionalUserData",
