@@ -45,6 +45,9 @@ function sectionTitle(packageName: string, moduleName: string): string {
 export function renderApiReport(packageDir: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8"));
   const modulesDir = path.join(packageDir, "dist", "modules");
+  if (!fs.existsSync(modulesDir)) {
+    throw new Error(`${modulesDir} does not exist: run \`npm run build\` first (\`npm run api\` does both)`);
+  }
   const groups = new Map<string, string[]>();
   for (const file of declarationFiles(modulesDir)) {
     const relative = path.relative(modulesDir, file).split(path.sep);
