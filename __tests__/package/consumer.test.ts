@@ -8,9 +8,10 @@ import { API_REPORT, renderApiReport } from "../../scripts/api-report";
 // one `tsc` for every example, and every example's stacks planned in parallel: shared by all tests here.
 let consumer: ConsumerApp;
 
+// Each example adds a plan; on a busy 2-core machine the whole setup has taken up to a minute.
 beforeAll(async () => {
   consumer = await buildConsumerApp();
-});
+}, 300_000);
 
 describe("the packed tarball", () => {
   const FORBIDDEN: [RegExp, string][] = [
