@@ -1,12 +1,19 @@
+import type { TerraformJson } from "../helpers/synth";
 import type { PlanJson } from "../helpers/terraform";
+
+/** Stack name → what the example produced for it. */
+export type ByStack<T> = Readonly<Record<string, T>>;
 
 /** What a file in this folder exports for the example of the same name (see examples/README.md). */
 export interface ExampleExpectations {
   /**
-   * Named checks of the example's offline plans, each run as its own test. `plans` maps each stack
-   * the example synthesizes to its `terraform show -json` plan.
+   * Named checks, each run as its own test. `plans` maps each stack the example synthesizes to its
+   * `terraform show -json` plan; `synthesized` to its `cdk.tf.json`, for values a plan knows only at
+   * apply (policy documents that hold ARNs).
    */
-  readonly checks: Readonly<Record<string, (plans: Readonly<Record<string, PlanJson>>) => void>>;
+  readonly checks: Readonly<
+    Record<string, (plans: ByStack<PlanJson>, synthesized: ByStack<TerraformJson>) => void>
+  >;
 }
 
 /** A resource as planned: its address, its known `after` values and its configuration expressions. */
@@ -20,10 +27,16 @@ export interface PlannedResource {
 }
 
 /** The plan of the one stack named `stack`; fails when the example did not synthesize it. */
-export function planOf(plans: Readonly<Record<string, PlanJson>>, stack: string): PlanJson {
-  const plan = plans[stack];
-  if (!plan) throw new Error(`no plan for stack ${stack}; the example synthesized ${Object.keys(plans)}`);
-  return plan;
+export function planOf(plans: ByStack<PlanJson>, stack: string): PlanJson {
+  return stackOf(plans, stack);
+}
+
+/** The entry of `stack` in `byStack` (a plan or a synthesized `cdk.tf.json`); fails when it is missing. */
+export function stackOf<T>(byStack: ByStack<T>, stack: string): T {
+  const value = byStack[stack];
+  if (value === undefined)
+    throw new Error(`no stack ${stack}; the example synthesized ${Object.keys(byStack)}`);
+  return value;
 }
 
 /** Every planned resource of `type` (all types when omitted), with the references of its configuration. */

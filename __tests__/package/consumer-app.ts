@@ -13,6 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import type { TerraformJson } from "../helpers/synth";
 import { planStack, PlanJson } from "../helpers/terraform";
 
 const run = promisify(execFile);
@@ -69,6 +70,8 @@ export interface ConsumerApp {
   readonly packedFiles: readonly PackedFile[];
   /** Example name → stack name → `terraform show -json` of its offline plan. */
   readonly plans: Readonly<Record<string, Readonly<Record<string, PlanJson>>>>;
+  /** Example name → stack name → its synthesized `cdk.tf.json`. */
+  readonly synthesized: Readonly<Record<string, Readonly<Record<string, TerraformJson>>>>;
   /** Wall milliseconds of each step, for `npm run bench`. */
   readonly timings: Readonly<Record<"pack" | "install" | "compile" | "run" | "plan", number>>;
 }
@@ -198,12 +201,24 @@ export async function buildConsumerApp(): Promise<ConsumerApp> {
     return results;
   });
 
+  const synthesized = Object.fromEntries(
+    names.map((name, i) => {
+      const stacksDir = join(outdirs[i] ?? "", "stacks");
+      const stacks = Object.keys(plans[name] ?? {}).map((stack) => [
+        stack,
+        JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8")) as TerraformJson,
+      ]);
+      return [name, Object.fromEntries(stacks)];
+    }),
+  );
+
   return {
     dir,
     packageDir,
     tarball,
     packedFiles: packed.files,
     plans,
+    synthesized,
     timings: timings as ConsumerApp["timings"],
   };
 }
