@@ -5,11 +5,12 @@
  * command fails. Results are also written to `.bench/results.md` and `.bench/results.json`.
  *
  * Options: --runs=N (synth runs, default 7), --cdktf-runs=N (default 3), --scaling-runs=N (default 5),
- * --skip-tests (leave out `npm test`).
+ * --example-runs=N (the packed-tarball example tests, default 3), --skip-tests (leave out `npm test`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { examplesSection } from "./examples";
 import { measure, MeasuredRun, requireSuccess } from "./measure";
 import {
   costPerExtraFileSystem,
@@ -44,6 +45,7 @@ const options = {
   runs: option("runs", 7),
   cdktfRuns: option("cdktf-runs", 3),
   scalingRuns: option("scaling-runs", 5),
+  exampleRuns: option("example-runs", 3),
   skipTests: process.argv.includes("--skip-tests"),
 };
 
@@ -184,6 +186,7 @@ function main(): void {
   const startedOn = machine();
   const synth = synthSection();
   const scaling = scalingSection();
+  const examples = examplesSection(options.exampleRuns, { cwd: PROJECT_ROOT, env: ENV }, progress);
   const tests = testSection();
   const report = [
     `Measured by \`npm run bench\` on ${startedOn}.`,
@@ -194,6 +197,10 @@ function main(): void {
       "synthesized by `node scripts/synth.js bench/scaling-app.ts N`:",
     "",
     scaling.markdown,
+    "",
+    "The example apps checked from a packed tarball (`__tests__/package/consumer.test.ts`), by step:",
+    "",
+    examples.markdown,
     "",
     tests.markdown,
     "",
@@ -213,6 +220,8 @@ function main(): void {
         cdktfSynth: synth.cdktf,
         perExtraFileSystemMs: scaling.perExtraMs,
         linear: scaling.linear,
+        exampleTestsMs: examples.medianMs,
+        exampleTestsCpuMs: examples.medianCpuMs,
         testSuiteMs: tests.testMs,
         testExitCode: tests.exitCode,
       },

@@ -7,7 +7,8 @@ import type { Measurement } from "./stats";
 /**
  * Runs the command under python3, which every machine that runs this project has, because node cannot
  * read a child's peak memory and GNU time is often missing. ru_maxrss of RUSAGE_CHILDREN is the
- * largest resident set of any process in the tree, as GNU time's %M reports it. The wall time is taken
+ * largest resident set of any process in the tree, as GNU time's %M reports it; its ru_utime +
+ * ru_stime is the CPU time of the whole tree. The wall time is taken
  * around the command only, without python's own start-up.
  */
 const MEASURE_PY = `
@@ -15,9 +16,10 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.call(sys.argv[2:])
 wall_ms = (time.perf_counter() - start) * 1000
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
 with open(sys.argv[1], "w") as result:
-    json.dump({"wallMs": wall_ms, "maxRssKb": peak_kib, "exitCode": code}, result)
+    json.dump({"wallMs": wall_ms, "maxRssKb": usage.ru_maxrss, "cpuMs": cpu_ms, "exitCode": code}, result)
 `;
 
 export interface MeasuredRun extends Measurement {

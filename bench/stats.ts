@@ -6,6 +6,8 @@ export interface Measurement {
   readonly wallMs: number;
   /** Largest resident set of any process in the command's tree (getrusage RUSAGE_CHILDREN), in KiB. */
   readonly maxRssKb: number;
+  /** User + system CPU time of every process in the command's tree: what it costs a shared machine. */
+  readonly cpuMs?: number;
   readonly exitCode: number;
 }
 

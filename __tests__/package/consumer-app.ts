@@ -1,0 +1,231 @@
+import { execFile } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import type { TerraformJson } from "../helpers/synth";
+import { planStack, PlanJson } from "../helpers/terraform";
+
+const run = promisify(execFile);
+
+export const PROJECT_ROOT = resolve(__dirname, "..", "..");
+export const PACKAGE_NAME = "cdktf-efs-shared-home";
+
+/**
+ * The packages a consumer installs next to ours: the peers, and the types its compiler needs. They are
+ * symlinked from this repository's node_modules rather than installed from the registry, which would
+ * take minutes (@cdktf/provider-aws alone is 362 MB). Node resolves a symlinked package to its real
+ * path, so our package, the examples and the provider all load one copy of `cdktf` and `constructs`,
+ * as they would after `npm install`.
+ */
+const LINKED_PACKAGES = ["cdktf", "constructs", "@cdktf/provider-aws", "@types/node"] as const;
+
+/**
+ * The cdktf TypeScript template's compiler options (`cdktf init --template=typescript`), plus the two
+ * flags consumers turn on that our sources once failed. `module: CommonJS` without `moduleResolution`
+ * resolves as `node10`, which ignores `exports`: subpath imports then work through `typesVersions`.
+ * `skipLibCheck` skips errors inside third-party declarations, as in the template.
+ */
+export const CONSUMER_COMPILER_OPTIONS = {
+  target: "ES2018",
+  lib: ["es2018"],
+  module: "CommonJS",
+  strict: true,
+  noImplicitAny: true,
+  noImplicitReturns: true,
+  noImplicitThis: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  noFallthroughCasesInSwitch: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  experimentalDecorators: true,
+  resolveJsonModule: true,
+  skipLibCheck: true,
+  types: ["node"],
+} as const;
+
+/**
+ * `terraform validate` before each plan, as a consumer's CI runs it. It costs about 2 s of CPU per
+ * stack (another load of the provider); `plan` runs the same configuration checks, so turning this off
+ * loses little if the suite's time budget needs it.
+ */
+const VALIDATE = true;
+
+/** One file of the tarball, as `npm pack --json` lists it. */
+export interface PackedFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+export interface ConsumerApp {
+  /** Where the consumer app lives; the package is in its node_modules. */
+  readonly dir: string;
+  /** The installed package: `<dir>/node_modules/cdktf-efs-shared-home`. */
+  readonly packageDir: string;
+  readonly tarball: string;
+  readonly packedFiles: readonly PackedFile[];
+  /** Example name → stack name → `terraform show -json` of its offline plan. */
+  readonly plans: Readonly<Record<string, Readonly<Record<string, PlanJson>>>>;
+  /** Example name → stack name → its synthesized `cdk.tf.json`. */
+  readonly synthesized: Readonly<Record<string, Readonly<Record<string, TerraformJson>>>>;
+  /** Wall milliseconds of each step, for `npm run bench`. */
+  readonly timings: Readonly<Record<"pack" | "install" | "compile" | "run" | "plan", number>>;
+}
+
+/** Every folder of examples/ with a main.ts: each is a complete cdktf app. */
+export function exampleNames(): string[] {
+  const root = join(PROJECT_ROOT, "examples");
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, "main.ts")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+async function command(file: string, args: string[], cwd: string, env = process.env): Promise<string> {
+  try {
+    const { stdout } = await run(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `${[file, ...args].join(" ")} failed in ${cwd}:\n${failure.stdout ?? ""}\n${failure.stderr ?? failure.message}`,
+    );
+  }
+}
+
+/** Links `name` and, recursively, its non-bundled dependencies into `nodeModules`. */
+function linkPackage(name: string, nodeModules: string, linked: Set<string>): void {
+  if (linked.has(name)) return;
+  linked.add(name);
+  const source = realpathSync(join(PROJECT_ROOT, "node_modules", name));
+  mkdirSync(dirname(join(nodeModules, name)), { recursive: true });
+  symlinkSync(source, join(nodeModules, name), "dir");
+  const manifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+    bundleDependencies?: string[];
+    bundledDependencies?: string[];
+  };
+  const bundled = new Set(manifest.bundleDependencies ?? manifest.bundledDependencies ?? []);
+  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+    if (!bundled.has(dependency)) linkPackage(dependency, nodeModules, linked);
+  }
+}
+
+async function timed<T>(timings: Record<string, number>, step: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[step] = Math.round(performance.now() - start);
+  }
+}
+
+/**
+ * Packs this repository (`npm pack`, whose prepack step is `npm run build`), installs the tarball into
+ * a fresh app, compiles every example in one `tsc` run, runs each with plain `node`, and validates and
+ * plans every stack they synthesize, offline and in parallel.
+ */
+export async function buildConsumerApp(): Promise<ConsumerApp> {
+  const timings: Record<string, number> = {};
+  const dir = mkdtempSync(join(tmpdir(), "cdktf-efs-consumer-"));
+  const names = exampleNames();
+
+  const packed = await timed(timings, "pack", async () => {
+    // The lifecycle scripts' banners go to stderr; stdout is only the JSON.
+    const stdout = await command("npm", ["pack", "--json", "--pack-destination", dir], PROJECT_ROOT);
+    return (JSON.parse(stdout) as { filename: string; files: PackedFile[] }[])[0];
+  });
+  if (packed === undefined) throw new Error("npm pack --json listed no package");
+  const tarball = join(dir, packed.filename);
+
+  const nodeModules = join(dir, "node_modules");
+  const packageDir = join(nodeModules, PACKAGE_NAME);
+  await timed(timings, "install", async () => {
+    // What `npm install <tarball>` puts in node_modules: the tarball's `package/` folder.
+    mkdirSync(packageDir, { recursive: true });
+    await command("tar", ["-xzf", tarball, "-C", packageDir, "--strip-components=1"], dir);
+    const linked = new Set<string>();
+    for (const name of LINKED_PACKAGES) linkPackage(name, nodeModules, linked);
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "efs-consumer", private: true, dependencies: { [PACKAGE_NAME]: tarball } }),
+    );
+    for (const name of names) {
+      cpSync(join(PROJECT_ROOT, "examples", name), join(dir, "examples", name), { recursive: true });
+    }
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: CONSUMER_COMPILER_OPTIONS, include: ["examples/*/*.ts"] }),
+    );
+  });
+
+  await timed(timings, "compile", () =>
+    command(
+      process.execPath,
+      [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", dir],
+      dir,
+    ),
+  );
+
+  const outdirs = await timed(timings, "run", () =>
+    Promise.all(
+      names.map(async (name) => {
+        const outdir = join(dir, `cdktf.out.${name}`);
+        await command(process.execPath, [join(dir, "examples", name, "main.js")], dir, {
+          ...process.env,
+          CDKTF_OUTDIR: outdir,
+        });
+        return outdir;
+      }),
+    ),
+  );
+
+  const plans = await timed(timings, "plan", async () => {
+    const jobs = names.flatMap((name, i) => {
+      const stacksDir = join(outdirs[i] ?? "", "stacks");
+      return readdirSync(stacksDir).map(async (stack) => ({
+        name,
+        stack,
+        plan: (await planStack(join(stacksDir, stack), [], { validate: VALIDATE })).plan,
+      }));
+    });
+    const results: Record<string, Record<string, PlanJson>> = Object.fromEntries(names.map((n) => [n, {}]));
+    for (const { name, stack, plan } of await Promise.all(jobs)) {
+      const example = results[name];
+      if (example) example[stack] = plan;
+    }
+    return results;
+  });
+
+  const synthesized = Object.fromEntries(
+    names.map((name, i) => {
+      const stacksDir = join(outdirs[i] ?? "", "stacks");
+      const stacks = Object.keys(plans[name] ?? {}).map((stack) => [
+        stack,
+        JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8")) as TerraformJson,
+      ]);
+      return [name, Object.fromEntries(stacks)];
+    }),
+  );
+
+  return {
+    dir,
+    packageDir,
+    tarball,
+    packedFiles: packed.files,
+    plans,
+    synthesized,
+    timings: timings as ConsumerApp["timings"],
+  };
+}
