@@ -248,8 +248,8 @@ async function typeCheckCdktn(sideDir: string, tsc: string): Promise<Check> {
     {
       ...repoCompilerOptions(),
       noEmit: false,
-      declaration: true,
-      declarationDir: "types",
+      // Declarations only serve the examples' strict check.
+      ...(existsSync(join(sideDir, "examples")) ? { declaration: true, declarationDir: "types" } : {}),
       sourceMap: false,
       incremental: false,
       types: ["node"],
@@ -443,9 +443,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     report({ name: "rewrite of cdktf imports to cdktn", ok: unmapped.length === 0, lines: unmapped });
     linkNodeModules(dirs.cdktf, "cdktf", undefined);
     linkNodeModules(dirs.cdktn, "cdktn", install.dir);
-    transpileCdktf(dirs.cdktf);
     const tsc = join(install.dir, "node_modules", "typescript", "bin", "tsc");
-    const compiled = await typeCheckCdktn(dirs.cdktn, tsc);
+    // tsc runs in its own process meanwhile.
+    const compiling = typeCheckCdktn(dirs.cdktn, tsc);
+    transpileCdktf(dirs.cdktf);
+    const compiled = await compiling;
     report(compiled);
     // tsc writes the declarations even when it reports errors, so this runs (and reports) either way.
     const strictExamples = await typeCheckExamplesStrict(dirs.cdktn, tsc);
