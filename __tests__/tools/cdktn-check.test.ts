@@ -126,11 +126,15 @@ describe("classify", () => {
   });
 
   test("lists allow-list entries that matched nothing", () => {
-    const result = classify([versionDifference], ALLOWED_DIFFERENCES);
-    expect(result.unused.map((entry) => `${entry.address} ${entry.attribute}`)).toEqual([
-      "// metadata.version",
-      "terraform required_providers.aws.version",
-    ]);
+    // GIVEN
+    const used = { address: "terraform", attribute: "required_providers.*", why: "w" };
+    const stale = { address: "aws_instance.*", attribute: "cpu_core_count", why: "w" };
+
+    // WHEN
+    const result = classify([versionDifference], [used, stale]);
+
+    // THEN
+    expect(result.unused).toEqual([stale]);
   });
 
   test("every allow-list entry says why", () => {

@@ -111,6 +111,7 @@ async function ensureInstalled(
   if (existsSync(join(dir, "node_modules", ".complete"))) return { dir, installed: false };
 
   mkdirSync(root, { recursive: true });
+  removeAbandonedStaging(root);
   const staging = join(root, `${key}.${process.pid}.${randomUUID()}.tmp`);
   mkdirSync(staging);
   writeFileSync(join(staging, "package.json"), text);
@@ -119,7 +120,16 @@ async function ensureInstalled(
   for (const name of Object.keys(env)) if (/^npm_config_(local_)?prefix$/i.test(name)) delete env[name];
   const result = await run(
     "npm",
-    ["install", "--prefix", staging, "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"],
+    [
+      "install",
+      "--prefix",
+      staging,
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--no-package-lock",
+      "--engine-strict=false",
+    ],
     { cwd: staging, env },
   );
   if (result.code !== 0) {
@@ -136,6 +146,20 @@ async function ensureInstalled(
   return { dir, installed: true };
 }
 
+/** Staging folders of installs that were killed; an install takes seconds, so an hour is plenty. */
+function removeAbandonedStaging(root: string): void {
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    try {
+      if (name.endsWith(".tmp") && Date.now() - statSync(path).mtimeMs > 3600_000) {
+        rmSync(path, { recursive: true, force: true });
+      }
+    } catch {
+      // Removed by a concurrent run.
+    }
+  }
+}
+
 function listTsFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter(
@@ -144,6 +168,13 @@ function listTsFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
+/**
+ * Build output, and an example's own package manifests: the check supplies the packages and the
+ * module format (CommonJS, as the repository compiles), whatever an example declares for its users.
+ */
+const SKIPPED_WHEN_COPYING =
+  /(^|\/)(node_modules|cdktf\.out[^/]*|\.gen)(\/|$)|^examples\/.*\/(package|package-lock)\.json$/;
+
 /** Copies the app's sources; on the cdktn side, rewrites the imports. Returns unmapped imports. */
 function copySources(target: string, side: Side): string[] {
   for (const source of SOURCES) {
@@ -151,7 +182,7 @@ function copySources(target: string, side: Side): string[] {
     if (!existsSync(from)) continue;
     cpSync(from, join(target, source), {
       recursive: true,
-      filter: (file) => !/(^|\/)(node_modules|cdktf\.out[^/]*|\.gen)(\/|$)/.test(relative(REPO, file)),
+      filter: (file) => !SKIPPED_WHEN_COPYING.test(relative(REPO, file)),
     });
   }
   if (side === "cdktf") return [];
