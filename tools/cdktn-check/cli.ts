@@ -41,7 +41,7 @@ import { CDKTN_PACKAGES } from "./versions";
  */
 
 const USAGE = [
-  "Usage: npm run check:cdktn [-- --keep] [-- --strict-sources]",
+  "Usage: npm run check:cdktn -- [--keep] [--strict-sources]",
   "  --keep            leave the temporary copies for inspection",
   "  --strict-sources  also type-check our own sources with the consumer flags (issue #11)",
 ].join("\n");
@@ -257,62 +257,82 @@ function linkNodeModules(sideDir: string, side: Side, installed: string | undefi
   );
 }
 
-/** The repository's compiler options, as `tsc --noEmit -p .` (npm run lint) uses them. */
-function repoCompilerOptions(): Record<string, unknown> {
-  const file = join(REPO, "tsconfig.json");
-  const { config, error } = ts.readConfigFile(file, ts.sys.readFile);
-  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
-  return { ...(config as { compilerOptions?: Record<string, unknown> }).compilerOptions };
+const REPO_TSCONFIG = join(REPO, "tsconfig.json");
+
+/**
+ * Where and what tsc writes, whatever the repository's tsconfig says about its own build: JavaScript
+ * next to each source (the modules read their instance scripts relative to `__dirname`), nothing else.
+ */
+const EMIT_IN_PLACE = {
+  outDir: ".",
+  baseUrl: ".",
+  rootDir: ".",
+  declaration: false,
+  declarationMap: false,
+  composite: false,
+  emitDeclarationOnly: false,
+  incremental: false,
+  sourceMap: false,
+  inlineSourceMap: false,
+  types: ["node"],
+};
+
+/**
+ * Runs tsc over a side's copy with a tsconfig that extends the repository's, so that the check
+ * compiles with the flags `npm run lint` uses, plus `overrides`.
+ */
+async function tsc(
+  tscPath: string,
+  sideDir: string,
+  configName: string,
+  name: string,
+  overrides: Record<string, unknown>,
+  include: readonly string[],
+): Promise<Check> {
+  const file = join(sideDir, `tsconfig.${configName}.json`);
+  const compilerOptions = { ...EMIT_IN_PLACE, ...overrides };
+  writeFileSync(file, JSON.stringify({ extends: REPO_TSCONFIG, compilerOptions, include }, null, 2));
+  const result = await run(process.execPath, [tscPath, "-p", file, "--pretty", "false"], { cwd: sideDir });
+  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
+  return { name, ok: result.code === 0, lines };
 }
 
-function writeTsconfig(file: string, compilerOptions: Record<string, unknown>, include: string[]): void {
-  writeFileSync(file, JSON.stringify({ compilerOptions, include }, null, 2));
-}
+const APP_SOURCES = ["main.ts", "modules/**/*.ts", "stacks/**/*.ts", "settings/**/*.ts"];
+const STRICT_FLAGS_TEXT = Object.keys(CONSUMER_STRICT_FLAGS).join(", ");
 
-const APP_INCLUDE = ["main.ts", "modules/**/*.ts", "stacks/**/*.ts", "settings/**/*.ts", "examples/**/*.ts"];
-
-/** `tsc` over the cdktn copy with the repository's flags; emits JavaScript and our declarations. */
-async function typeCheckCdktn(sideDir: string, tsc: string): Promise<Check> {
-  const file = join(sideDir, "tsconfig.json");
-  writeTsconfig(
-    file,
+/** The cdktn copy with the repository's flags; emits JavaScript, and our declarations for the examples. */
+function typeCheckCdktn(sideDir: string, tscPath: string): Promise<Check> {
+  const hasExamples = existsSync(join(sideDir, "examples"));
+  return tsc(
+    tscPath,
+    sideDir,
+    "app",
+    "type-check on cdktn (repository flags): main.ts, modules, stacks, settings, examples",
     {
-      ...repoCompilerOptions(),
       noEmit: false,
-      // Declarations only serve the examples' strict check.
-      ...(existsSync(join(sideDir, "examples")) ? { declaration: true, declarationDir: "types" } : {}),
-      sourceMap: false,
-      incremental: false,
-      types: ["node"],
+      ...(hasExamples ? { declaration: true, declarationDir: "types" } : {}),
       // Examples import the package by name; here that name is the rewritten modules/.
       paths: { [PACKAGE_NAME]: ["./modules/index.ts"], [`${PACKAGE_NAME}/*`]: ["./modules/*/index.ts"] },
     },
-    APP_INCLUDE,
+    [...APP_SOURCES, "examples/**/*.ts"],
   );
-  const result = await run(process.execPath, [tsc, "-p", file, "--pretty", "false"], { cwd: sideDir });
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  return {
-    name: "type-check on cdktn (repository flags): main.ts, modules, stacks, settings, examples",
-    ok: result.code === 0,
-    lines,
-  };
 }
 
 /**
  * The examples as a consumer compiles them: against our declarations, with the strict flags a
- * consumer may use. Our own sources are not compiled under these flags here (see the README,
+ * consumer may use. Our own sources are not compiled under these flags by default (README,
  * "Leaving CDKTF": they do not pass them yet, issue #11).
  */
-async function typeCheckExamplesStrict(sideDir: string, tsc: string): Promise<Check | undefined> {
+async function typeCheckExamplesStrict(sideDir: string, tscPath: string): Promise<Check | undefined> {
   if (!existsSync(join(sideDir, "examples"))) return undefined;
-  const file = join(sideDir, "tsconfig.examples.json");
-  writeTsconfig(
-    file,
+  return tsc(
+    tscPath,
+    sideDir,
+    "examples-strict",
+    `type-check of examples on cdktn, strict + ${STRICT_FLAGS_TEXT}`,
     {
-      ...repoCompilerOptions(),
       ...CONSUMER_STRICT_FLAGS,
       noEmit: true,
-      types: ["node"],
       paths: {
         [PACKAGE_NAME]: ["./types/modules/index.d.ts"],
         [`${PACKAGE_NAME}/*`]: ["./types/modules/*/index.d.ts"],
@@ -320,40 +340,29 @@ async function typeCheckExamplesStrict(sideDir: string, tsc: string): Promise<Ch
     },
     ["examples/**/*.ts"],
   );
-  const result = await run(process.execPath, [tsc, "-p", file, "--pretty", "false"], { cwd: sideDir });
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  const flags = Object.keys(CONSUMER_STRICT_FLAGS).join(", ");
-  return { name: `type-check of examples on cdktn, strict + ${flags}`, ok: result.code === 0, lines };
 }
 
 /**
  * `--strict-sources`: our own sources under the consumer flags. Off by default: they raise 44 errors
  * today (issue #11), on cdktf and cdktn alike; turn it on in .ci/run once they pass.
  */
-async function typeCheckSourcesStrict(sideDir: string, tsc: string): Promise<Check> {
-  const file = join(sideDir, "tsconfig.strict.json");
-  writeTsconfig(file, { ...repoCompilerOptions(), ...CONSUMER_STRICT_FLAGS, noEmit: true, types: ["node"] }, [
-    "main.ts",
-    "modules/**/*.ts",
-    "stacks/**/*.ts",
-    "settings/**/*.ts",
-  ]);
-  const result = await run(process.execPath, [tsc, "-p", file, "--pretty", "false"], { cwd: sideDir });
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  const flags = Object.keys(CONSUMER_STRICT_FLAGS).join(", ");
-  return {
-    name: `type-check of main.ts, modules, stacks, settings on cdktn, strict + ${flags}`,
-    ok: result.code === 0,
-    lines,
-  };
+function typeCheckSourcesStrict(sideDir: string, tscPath: string): Promise<Check> {
+  return tsc(
+    tscPath,
+    sideDir,
+    "sources-strict",
+    `type-check of main.ts, modules, stacks, settings on cdktn, strict + ${STRICT_FLAGS_TEXT}`,
+    { ...CONSUMER_STRICT_FLAGS, noEmit: true },
+    APP_SOURCES,
+  );
 }
 
 /** The cdktf side needs JavaScript only: `npm run lint` type-checks the untouched sources already. */
 function transpileCdktf(sideDir: string): void {
-  const compilerOptions = ts.convertCompilerOptionsFromJson(
-    { ...repoCompilerOptions(), noEmit: false, sourceMap: false },
-    sideDir,
-  ).options;
+  const { config, error } = ts.readConfigFile(REPO_TSCONFIG, ts.sys.readFile);
+  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, REPO);
+  const compilerOptions = { ...options, noEmit: false, sourceMap: false, inlineSourceMap: false };
   for (const file of listTsFiles(sideDir)) {
     const output = ts.transpileModule(readFileSync(file, "utf8"), { compilerOptions, fileName: file });
     writeFileSync(file.replace(/\.ts$/, ".js"), output.outputText);
@@ -474,16 +483,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     report({ name: "rewrite of cdktf imports to cdktn", ok: unmapped.length === 0, lines: unmapped });
     linkNodeModules(dirs.cdktf, "cdktf", undefined);
     linkNodeModules(dirs.cdktn, "cdktn", install.dir);
-    const tsc = join(install.dir, "node_modules", "typescript", "bin", "tsc");
+    const tscPath = join(install.dir, "node_modules", "typescript", "bin", "tsc");
     // tsc runs in its own process meanwhile.
-    const compiling = typeCheckCdktn(dirs.cdktn, tsc);
+    const compiling = typeCheckCdktn(dirs.cdktn, tscPath);
     transpileCdktf(dirs.cdktf);
     const compiled = await compiling;
     report(compiled);
     // tsc writes the declarations even when it reports errors, so this runs (and reports) either way.
-    const strictExamples = await typeCheckExamplesStrict(dirs.cdktn, tsc);
+    const strictExamples = await typeCheckExamplesStrict(dirs.cdktn, tscPath);
     if (strictExamples) report(strictExamples);
-    if (strictSources) report(await typeCheckSourcesStrict(dirs.cdktn, tsc));
+    if (strictSources) report(await typeCheckSourcesStrict(dirs.cdktn, tscPath));
     console.log(`compile: ${seconds(prepareStarted)}`);
     if (!compiled.ok) return finish(checks, started);
 
