@@ -18,7 +18,15 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import ts from "typescript";
 import { ALLOWED_DIFFERENCES } from "./allowed-differences";
-import { classify, diffStack, diffStackSets, Difference, formatDifference, TerraformJson } from "./compare";
+import {
+  AllowedDifference,
+  classify,
+  diffStack,
+  diffStackSets,
+  Difference,
+  formatDifference,
+  TerraformJson,
+} from "./compare";
 import { cdktnSpecifier, rewriteImports } from "./rewrite";
 import { CDKTN_PACKAGES } from "./versions";
 
@@ -430,6 +438,49 @@ function readStacks(outdir: string, sideDir: string): Map<string, TerraformJson>
   );
 }
 
+/**
+ * One check per stack synthesized on both sides, plus one for stacks that only one side made.
+ * A target whose synth failed on either side is skipped: its failure is reported already.
+ */
+function compareSynths(
+  targets: readonly SynthTarget[],
+  dirs: Record<Side, string>,
+): { checks: Check[]; unused: readonly AllowedDifference[] } {
+  const differences: Difference[] = [];
+  const compared: string[] = [];
+  for (const target of targets) {
+    const cdktfOut = outdirOf(dirs.cdktf, target);
+    const cdktnOut = outdirOf(dirs.cdktn, target);
+    if (!existsSync(join(cdktfOut, "manifest.json")) || !existsSync(join(cdktnOut, "manifest.json")))
+      continue;
+    const cdktfStacks = readStacks(cdktfOut, dirs.cdktf);
+    const cdktnStacks = readStacks(cdktnOut, dirs.cdktn);
+    differences.push(...diffStackSets(target.source, [...cdktfStacks.keys()], [...cdktnStacks.keys()]));
+    for (const [name, document] of cdktfStacks) {
+      const other = cdktnStacks.get(name);
+      if (!other) continue;
+      const stack = `${target.source}/${name}`;
+      compared.push(stack);
+      differences.push(...diffStack(stack, document, other));
+    }
+  }
+  const { unexplained, explained, unused } = classify(differences, ALLOWED_DIFFERENCES);
+  const checks: Check[] = compared.map((stack) => {
+    const own = unexplained.filter((difference) => difference.stack === stack);
+    const allowed = explained.filter(({ difference }) => difference.stack === stack).length;
+    return {
+      name: `same Terraform: ${stack} (${allowed} allowed difference${allowed === 1 ? "" : "s"})`,
+      ok: own.length === 0,
+      lines: own.map(formatDifference),
+    };
+  });
+  const onOneSide = unexplained.filter((difference) => difference.address === "(stack)");
+  if (onOneSide.length > 0) {
+    checks.push({ name: "same stacks on both sides", ok: false, lines: onOneSide.map(formatDifference) });
+  }
+  return { checks, unused };
+}
+
 /** At most `limit` tasks at once: the two cores are shared. */
 async function inPool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
   const results: T[] = new Array<T>(tasks.length);
@@ -505,44 +556,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     synths.filter((check) => !check.ok).forEach(report);
     console.log(`synth: ${targets.length} apps × 2 (${seconds(synthStarted)})`);
 
-    const differences: Difference[] = [];
-    const compared: string[] = [];
-    for (const target of targets) {
-      const [onCdktf, onCdktn] = [dirs.cdktf, dirs.cdktn].map((dir) => outdirOf(dir, target));
-      if (
-        !existsSync(join(onCdktf as string, "manifest.json")) ||
-        !existsSync(join(onCdktn as string, "manifest.json"))
-      )
-        continue;
-      const cdktfStacks = readStacks(onCdktf as string, dirs.cdktf);
-      const cdktnStacks = readStacks(onCdktn as string, dirs.cdktn);
-      differences.push(...diffStackSets(target.source, [...cdktfStacks.keys()], [...cdktnStacks.keys()]));
-      for (const [name, document] of cdktfStacks) {
-        const other = cdktnStacks.get(name);
-        if (!other) continue;
-        const stack = `${target.source}/${name}`;
-        compared.push(stack);
-        differences.push(...diffStack(stack, document, other));
-      }
-    }
-    const { unexplained, explained, unused } = classify(differences, ALLOWED_DIFFERENCES);
-    for (const stack of compared) {
-      const own = unexplained.filter((difference) => difference.stack === stack);
-      const allowed = explained.filter(({ difference }) => difference.stack === stack).length;
-      report({
-        name: `same Terraform: ${stack} (${allowed} allowed difference${allowed === 1 ? "" : "s"})`,
-        ok: own.length === 0,
-        lines: own.map(formatDifference),
-      });
-    }
-    const stackSetDifferences = unexplained.filter((difference) => difference.address === "(stack)");
-    if (stackSetDifferences.length > 0) {
-      report({
-        name: "same stacks on both sides",
-        ok: false,
-        lines: stackSetDifferences.map(formatDifference),
-      });
-    }
+    const { checks: comparisons, unused } = compareSynths(targets, dirs);
+    comparisons.forEach(report);
     for (const entry of unused) {
       console.log(`note: allow-list entry matched nothing (stale?): ${entry.address} ${entry.attribute}`);
     }
