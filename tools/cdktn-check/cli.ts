@@ -445,7 +445,7 @@ function readStacks(outdir: string, sideDir: string): Map<string, TerraformJson>
 function compareSynths(
   targets: readonly SynthTarget[],
   dirs: Record<Side, string>,
-): { checks: Check[]; unused: readonly AllowedDifference[] } {
+): { checks: Check[]; allowedCounts: Map<AllowedDifference, number>; unused: readonly AllowedDifference[] } {
   const differences: Difference[] = [];
   const compared: string[] = [];
   for (const target of targets) {
@@ -478,7 +478,9 @@ function compareSynths(
   if (onOneSide.length > 0) {
     checks.push({ name: "same stacks on both sides", ok: false, lines: onOneSide.map(formatDifference) });
   }
-  return { checks, unused };
+  const allowedCounts = new Map<AllowedDifference, number>();
+  for (const { entry } of explained) allowedCounts.set(entry, (allowedCounts.get(entry) ?? 0) + 1);
+  return { checks, allowedCounts, unused };
 }
 
 /** At most `limit` tasks at once: the two cores are shared. */
@@ -556,8 +558,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     synths.filter((check) => !check.ok).forEach(report);
     console.log(`synth: ${targets.length} apps × 2 (${seconds(synthStarted)})`);
 
-    const { checks: comparisons, unused } = compareSynths(targets, dirs);
+    const { checks: comparisons, allowedCounts, unused } = compareSynths(targets, dirs);
     comparisons.forEach(report);
+    for (const [entry, count] of allowedCounts) {
+      console.log(
+        `allowed ${count}×: ${entry.address} ${entry.attribute} (tools/cdktn-check/allowed-differences.ts)`,
+      );
+    }
     for (const entry of unused) {
       console.log(`note: allow-list entry matched nothing (stale?): ${entry.address} ${entry.attribute}`);
     }
