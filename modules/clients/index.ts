@@ -4,7 +4,6 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -12,14 +11,15 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { SubnetRef } from "../network";
 import type { SharedFileSystem } from "../efs";
-import { partitionOfArn } from "../shared/arn";
 import { replaceTriggersAsReferences } from "../shared/lifecycle";
+import { addSsmAgentPolicy } from "./instance-role";
 import { ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
 import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
 
 export * from "./types";
 export { MOUNT_SCRIPT, MOUNT_SCRIPT_PATH, MOUNT_SETTINGS_PATH, ADDITIONAL_SETUP_PATH } from "./user-data";
+export { SSM_AGENT_ACTIONS } from "./instance-role";
 
 /** The latest Amazon Linux 2023 AMI, resolved by EC2 at launch: a plan needs no AWS API call. */
 export const AL2023_X86_64_AMI =
@@ -178,8 +178,9 @@ class ReplaceableInstance extends Instance {
  *
  * Each machine requires IMDSv2 (hop limit 1), has an encrypted root volume, belongs to the file
  * system's client security group and to an admin group (no SSH unless asked for, from explicit
- * CIDRs only), and runs `scripts/mount-shared-home.sh` at first boot. Its instance profile has SSM
- * core access and an IAM grant on the file system, so the `tls,iam` mount is authorized.
+ * CIDRs only), and runs `scripts/mount-shared-home.sh` at first boot. Its instance profile allows
+ * SSM Session Manager and Run Command only, and has an IAM grant on the file system, so the `tls,iam`
+ * mount is authorized.
  *
  * DEVIATION from the book: no SSH from 0.0.0.0/0, no IMDSv1, and the mount script waits with a
  * bound, is idempotent and seeds `/home` once under a lock.
@@ -374,11 +375,8 @@ export class EfsClients extends Construct {
       }),
       tags: props.tags,
     });
-    // The partition comes from the role's own ARN (aws, aws-cn, aws-us-gov) without a data source.
-    new IamRolePolicyAttachment(this, "ssm-core-policy", {
-      role: role.name,
-      policyArn: `arn:${partitionOfArn(role.arn)}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    });
+    // Session Manager and Run Command only, not AmazonSSMManagedInstanceCore: see instance-role.ts.
+    addSsmAgentPolicy(this, role);
     const instanceProfile = new IamInstanceProfile(this, "instance-profile", {
       namePrefix: `${namePrefix}-`,
       role: role.name,
