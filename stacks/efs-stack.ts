@@ -21,6 +21,10 @@ export type EfsStackClientsOptions = Pick<
   | "mountTargetWaitSeconds"
 >;
 
+/** Which subnets the hosts (clients, backup host) go in; see `EfsStackProps.hostSubnets`. */
+export const HOST_SUBNET_TIERS = ["public", "private"] as const;
+export type HostSubnetTier = (typeof HOST_SUBNET_TIERS)[number];
+
 /** Everything a stack of this project is built from; `main.ts` fills it from validated settings. */
 export interface EfsStackProps {
   /** AWS Region, e.g. "eu-west-1". */
@@ -48,10 +52,18 @@ export interface EfsStackProps {
    */
   readonly remoteState?: RemoteStateOptions;
   /**
-   * The machines that mount the share at `/home`, in the public subnets.
+   * The machines that mount the share at `/home`, in the subnets `hostSubnets` names.
    * @default - 2 fixed t3.micro instances in distinct AZs, no SSH, sessions through SSM
    */
   readonly clients?: EfsStackClientsOptions;
+  /**
+   * `public`: hosts in the public subnets with public IPv4 addresses, as in the book. `private`:
+   * hosts in the private subnets without public addresses, reaching AWS through VPC endpoints
+   * (an S3 gateway for dnf, interface endpoints for SSM and what else the stack uses), which cost
+   * per AZ and hour: see README, "Hosts in private subnets".
+   * @default "public"
+   */
+  readonly hostSubnets?: HostSubnetTier;
 }
 
 /**
@@ -63,6 +75,8 @@ export class EfsStack extends TerraformStack {
   readonly sharedFileSystem: SharedFileSystem;
   readonly monitoring: EfsMonitoring;
   readonly clients: EfsClients;
+  /** Where the hosts go: the public subnets, or the private ones with `hostSubnets: "private"`. */
+  readonly hostSubnets: readonly SubnetRef[];
 
   constructor(scope: Construct, name: string, props: EfsStackProps) {
     super(scope, name);
@@ -72,7 +86,12 @@ export class EfsStack extends TerraformStack {
       defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
     });
 
-    this.network = new Network(this, "network", props.network);
+    const privateHosts = props.hostSubnets === "private";
+    this.network = new Network(this, "network", {
+      ...props.network,
+      vpcEndpoints: props.network.vpcEndpoints ?? (privateHosts ? { region: props.region } : undefined),
+    });
+    this.hostSubnets = privateHosts ? this.network.privateSubnets : this.network.publicSubnets;
     this.sharedFileSystem = new SharedFileSystem(this, "shared-file-system", {
       ...props.fileSystem,
       vpcId: this.network.vpcId,
@@ -87,11 +106,13 @@ export class EfsStack extends TerraformStack {
     this.clients = new EfsClients(this, "clients", {
       ...props.clients,
       vpcId: this.network.vpcId,
-      subnets: this.network.publicSubnets,
+      subnets: this.hostSubnets,
+      associatePublicIpAddress: privateHosts ? false : undefined,
       fileSystem: this.sharedFileSystem,
       region: props.region,
       namePrefix: `${name}-client`,
     });
+    this.network.endpoints?.allowHttpsFrom(this.clients.adminSecurityGroup);
     this.addOutputs();
   }
 

@@ -85,8 +85,8 @@ export class EfsWithBackupStack extends EfsStack {
     errors.throwIfAny();
 
     if (ebsEnabled) {
-      // One host, in the first public subnet: it needs the internet (or VPC endpoints) for the EC2 API.
-      const hostSubnet = this.network.publicSubnets[0];
+      // One host, in the first host subnet: it needs the internet, or VPC endpoints, for the EC2 API.
+      const hostSubnet = this.hostSubnets[0];
       this.ebsSnapshotBackup = new EbsSnapshotBackup(this, "ebs-snapshot-backup", {
         ...ebsSettings,
         availabilityZone: hostSubnet.availabilityZone,
@@ -104,7 +104,13 @@ export class EfsWithBackupStack extends EfsStack {
         seedShareFromLocal: false,
         namePrefix: "shared-home-backup-host",
         additionalUserData: this.ebsSnapshotBackup.hostSetupScript,
+        associatePublicIpAddress: props.hostSubnets === "private" ? false : undefined,
       });
+      // In private subnets: snapshots (ec2), the backup metrics (monitoring) and failure mails (sns).
+      for (const service of ["ec2", "monitoring", "sns"] as const) {
+        this.network.endpoints?.addInterfaceEndpoint(service);
+      }
+      this.network.endpoints?.allowHttpsFrom(this.backupHost.adminSecurityGroup);
       const [host] = this.backupHost.instances;
       this.ebsSnapshotBackup.attachTo({
         instanceId: host.id,

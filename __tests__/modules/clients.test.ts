@@ -231,6 +231,16 @@ describe("EfsClients", () => {
       }
     });
 
+    test("asks for no public IP when told, and leaves it to the subnet by default", () => {
+      const instancesOf = (json: TerraformJson) => configsOf(json, "aws_instance");
+      for (const instance of instancesOf(build({ associatePublicIpAddress: false }).json)) {
+        expect(instance.associate_public_ip_address).toBe(false);
+      }
+      for (const instance of instancesOf(build().json)) {
+        expect(instance).not.toHaveProperty("associate_public_ip_address");
+      }
+    });
+
     test("goes round the subnets when there are more instances than AZs", () => {
       const { json } = build({ count: 3 });
       expect(configsOf(json, "aws_instance").map((i) => i.availability_zone)).toEqual([

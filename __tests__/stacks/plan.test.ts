@@ -1,10 +1,17 @@
 import { join } from "node:path";
-import { addProjectStacks } from "../helpers/app";
+import { TEST_STACK_PROPS } from "../helpers/app";
 import { fullSynth, readStackJson } from "../helpers/synth";
 import { planStack, PlanResult, plannedResources } from "../helpers/terraform";
+import { EfsStack } from "../../stacks/efs-stack";
+import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 
 // One full synth and one offline plan per stack, shared by every test below; both stacks plan in parallel.
-const outdir = fullSynth((app) => addProjectStacks(app));
+// `efs` has the default hosts in public subnets; `efs-with-backup` puts its hosts in the private
+// subnets, so the two plans cover both placements without a third terraform run.
+const outdir = fullSynth((app) => {
+  new EfsStack(app, "efs", TEST_STACK_PROPS);
+  new EfsWithBackupStack(app, "efs-with-backup", { ...TEST_STACK_PROPS, hostSubnets: "private" });
+});
 const STACKS = ["efs", "efs-with-backup"] as const;
 let plans: Record<(typeof STACKS)[number], PlanResult>;
 
@@ -62,10 +69,16 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
 
   test("takes NFS into the mount targets only from the client security group", () => {
     const { plan } = plans[stackName];
+    // The rules of the mount-target group, picked by their group, not by counting every ingress rule.
     const rules = plan.configuration.root_module.resources.filter(
-      (r: { type: string }) => r.type === "aws_vpc_security_group_ingress_rule",
+      (r: { type: string; expressions: any }) =>
+        r.type === "aws_vpc_security_group_ingress_rule" &&
+        r.expressions.security_group_id.references.some((ref: string) =>
+          /^aws_security_group\.shared-file-system_mount-target-security-group_[0-9A-F]+\.id$/.test(ref),
+        ),
     );
     expect(rules).toHaveLength(1);
+    expect(rules[0].expressions.ip_protocol.constant_value).toBe("tcp");
     const expressions = rules[0].expressions;
     expect(expressions.from_port.constant_value).toBe(2049);
     expect(expressions.to_port.constant_value).toBe(2049);
@@ -175,5 +188,77 @@ describe("offline terraform plan of the efs stack's clients", () => {
     expect(Object.keys(plan.planned_values.outputs)).toEqual(
       expect.arrayContaining(["client_instance_ids", "client_public_ips", "client_ssm_session_commands"]),
     );
+  });
+});
+
+/** The configuration of every resource of `type` in a plan, with its expressions. */
+function configured(plan: PlanResult["plan"], type: string): { name: string; expressions: any }[] {
+  return plan.configuration.root_module.resources.filter((r: { type: string }) => r.type === type);
+}
+
+describe("offline terraform plan with the hosts in private subnets (efs-with-backup)", () => {
+  test("every host is in a private subnet and asks for no public IP", () => {
+    const { plan } = plans["efs-with-backup"];
+    const instances = plannedResources(plan, "aws_instance");
+    expect(instances).toHaveLength(3); // two clients and the backup host
+    for (const instance of instances) expect(instance.after.associate_public_ip_address).toBe(false);
+    for (const instance of configured(plan, "aws_instance")) {
+      expect(instance.expressions.subnet_id.references).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^aws_subnet\.network_private-subnet-eu-west-1[ab]_[0-9A-F]+\.id$/),
+        ]),
+      );
+    }
+  });
+
+  test("plans an S3 gateway endpoint and the interface endpoints the hosts call, with private DNS", () => {
+    const { plan } = plans["efs-with-backup"];
+    const endpoints = plannedResources(plan, "aws_vpc_endpoint").map((e) => [
+      e.after.service_name,
+      e.after.vpc_endpoint_type,
+      // a gateway endpoint has no DNS of its own: the attribute stays unknown until apply
+      e.after.private_dns_enabled ?? "(unknown)",
+    ]);
+    expect(endpoints.sort()).toEqual([
+      ["com.amazonaws.eu-west-1.ec2", "Interface", true],
+      ["com.amazonaws.eu-west-1.ec2messages", "Interface", true],
+      ["com.amazonaws.eu-west-1.monitoring", "Interface", true],
+      ["com.amazonaws.eu-west-1.s3", "Gateway", "(unknown)"],
+      ["com.amazonaws.eu-west-1.sns", "Interface", true],
+      ["com.amazonaws.eu-west-1.ssm", "Interface", true],
+      ["com.amazonaws.eu-west-1.ssmmessages", "Interface", true],
+    ]);
+    const gateway = configured(plan, "aws_vpc_endpoint").find((e) => /_s3_/.test(e.name));
+    expect(gateway?.expressions.route_table_ids.references).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_route_table\.network_private-route-table_[0-9A-F]+\.id$/),
+      ]),
+    );
+  });
+
+  test("the endpoints take HTTPS only from the clients' and the backup host's groups", () => {
+    const { plan } = plans["efs-with-backup"];
+    const endpointRules = configured(plan, "aws_vpc_security_group_ingress_rule").filter((rule) =>
+      rule.expressions.security_group_id.references.some((ref: string) =>
+        /^aws_security_group\.network_endpoints_security-group_[0-9A-F]+\.id$/.test(ref),
+      ),
+    );
+    const sources = endpointRules.map((rule) => {
+      expect(rule.expressions.ip_protocol.constant_value).toBe("tcp");
+      expect(rule.expressions.from_port.constant_value).toBe(443);
+      expect(rule.expressions.to_port.constant_value).toBe(443);
+      expect(rule.expressions.cidr_ipv4).toBeUndefined();
+      return rule.expressions.referenced_security_group_id.references.find((ref: string) =>
+        ref.endsWith(".id"),
+      );
+    });
+    expect(sources.sort()).toEqual([
+      expect.stringMatching(/^aws_security_group\.backup-host_admin-security-group_[0-9A-F]+\.id$/),
+      expect.stringMatching(/^aws_security_group\.clients_admin-security-group_[0-9A-F]+\.id$/),
+    ]);
+  });
+
+  test("the efs stack, with hosts in public subnets, has no endpoints", () => {
+    expect(plannedResources(plans.efs.plan, "aws_vpc_endpoint")).toEqual([]);
   });
 });

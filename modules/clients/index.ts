@@ -52,6 +52,13 @@ export interface EfsClientsProps {
    * Use subnets with a route to the internet (public, or private with NAT): dnf and SSM need it.
    */
   readonly subnets: readonly SubnetRef[];
+  /**
+   * Whether fixed instances get a public IPv4 address. `false` for hosts in private subnets, so that
+   * the instance itself says it has none (FSBP EC2.9), whatever its subnet maps. A fleet always
+   * follows its subnets' setting.
+   * @default - the subnet's `map_public_ip_on_launch`
+   */
+  readonly associatePublicIpAddress?: boolean;
   /** The file system to mount. The clients join its client security group and get a grant on it. */
   readonly fileSystem: ClientFileSystem;
   /** The Region, for the SSM session commands. */
@@ -295,6 +302,7 @@ export class EfsClients extends Construct {
         launchTemplate: { id: this.launchTemplate.id, version: latestVersion },
         subnetId: subnet.id,
         availabilityZone: subnet.availabilityZone,
+        associatePublicIpAddress: props.associatePublicIpAddress,
         tags: tags(name),
         // The user data runs at first boot only: a new template version must mean a new instance.
         lifecycle: {
