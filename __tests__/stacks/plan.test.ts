@@ -44,8 +44,11 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
     const mountTargetSubnets = Object.values(json.resource.aws_efs_mount_target).map(
       (m) => (m as { subnet_id: string }).subnet_id,
     );
-    for (const ref of mountTargetSubnets)
-      expect(ref).toMatch(/aws_subnet\.network_private-subnet-eu-west-1[ab]_/);
+    // One in each AZ's private subnet: the zones, not only the count (two in one AZ must fail).
+    const zones = mountTargetSubnets.map(
+      (ref) => /^\$\{aws_subnet\.network_private-subnet-(eu-west-1[a-z])_[0-9A-F]+\.id\}$/.exec(ref)?.[1],
+    );
+    expect(zones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
   });
 
   test("plans an encrypted file system with prevent_destroy", () => {
@@ -188,6 +191,25 @@ describe("offline terraform plan of the efs stack's clients", () => {
     expect(Object.keys(plan.planned_values.outputs)).toEqual(
       expect.arrayContaining(["client_instance_ids", "client_public_ips", "client_ssm_session_commands"]),
     );
+  });
+});
+
+describe.each(STACKS)("offline terraform plan of the %s stack's instance roles", (stackName) => {
+  // A second guard, on what Terraform would create, for the unit test in clients.test.ts.
+  test("SSM Agent gets Session Manager and Run Command only: no managed SSM core policy, no ssm:Get*", () => {
+    const { plan } = plans[stackName];
+    const attachments = plannedResources(plan, "aws_iam_role_policy_attachment");
+    expect(attachments.filter((a) => /SSM/.test(a.after.policy_arn ?? ""))).toEqual([]);
+    const ssmPolicies = plannedResources(plan, "aws_iam_role_policy").filter(
+      (p) => p.after.name === "ssm-agent",
+    );
+    expect(ssmPolicies).toHaveLength(stackName === "efs" ? 1 : 2); // clients, and the backup host
+    for (const policy of ssmPolicies) {
+      const [statement] = JSON.parse(policy.after.policy).Statement;
+      expect(statement.Action.filter((action: string) => action.startsWith("ssm:"))).toEqual([
+        "ssm:UpdateInstanceInformation",
+      ]);
+    }
   });
 });
 
