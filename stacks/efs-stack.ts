@@ -90,6 +90,8 @@ export class EfsStack extends TerraformStack {
     this.network = new Network(this, "network", {
       ...props.network,
       vpcEndpoints: props.network.vpcEndpoints ?? (privateHosts ? { region: props.region } : undefined),
+      // No host runs in the public subnets then, so they need not hand out public IPs (FSBP EC2.15).
+      publicSubnetsMapPublicIp: props.network.publicSubnetsMapPublicIp ?? !privateHosts,
     });
     this.hostSubnets = privateHosts ? this.network.privateSubnets : this.network.publicSubnets;
     this.sharedFileSystem = new SharedFileSystem(this, "shared-file-system", {

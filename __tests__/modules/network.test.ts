@@ -48,6 +48,17 @@ describe("Network", () => {
     ]);
   });
 
+  test("public subnets can stop handing out public IPs, for networks whose hosts are all private", () => {
+    const { json } = networkJson({ publicSubnetsMapPublicIp: false });
+    const subnets = configsOf(json, "aws_subnet");
+    expect(subnets.map((s) => [s.tags.Name, s.map_public_ip_on_launch]).sort()).toEqual([
+      ["efs-private-eu-west-1a", false],
+      ["efs-private-eu-west-1b", false],
+      ["efs-public-eu-west-1a", false],
+      ["efs-public-eu-west-1b", false],
+    ]);
+  });
+
   test("routes only the public tier to the internet gateway", () => {
     const { json } = networkJson();
     const route = onlyResource(json, "aws_route");

@@ -35,10 +35,9 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
     const mountTargets = plannedResources(plan, "aws_efs_mount_target");
     const subnets = plannedResources(plan, "aws_subnet");
     expect(mountTargets).toHaveLength(2);
-    const privateZones = subnets
-      .filter((s) => s.after.map_public_ip_on_launch === false)
-      .map((s) => s.after.availability_zone);
-    expect(privateZones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
+    const privateSubnets = subnets.filter((s) => /^efs-private-/.test(s.after.tags.Name));
+    expect(privateSubnets.map((s) => s.after.availability_zone).sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
+    for (const subnet of privateSubnets) expect(subnet.after.map_public_ip_on_launch).toBe(false);
     // Mount-target subnets are computed at apply time; the configuration shows which subnets they use.
     const json = readStackJson(outdir, stackName);
     const mountTargetSubnets = Object.values(json.resource.aws_efs_mount_target).map(
@@ -219,8 +218,11 @@ function configured(plan: PlanResult["plan"], type: string): { name: string; exp
 }
 
 describe("offline terraform plan with the hosts in private subnets (efs-with-backup)", () => {
-  test("every host is in a private subnet and asks for no public IP", () => {
+  test("every host is in a private subnet and asks for no public IP; no subnet hands one out", () => {
     const { plan } = plans["efs-with-backup"];
+    const subnets = plannedResources(plan, "aws_subnet");
+    expect(subnets).toHaveLength(4);
+    for (const subnet of subnets) expect(subnet.after.map_public_ip_on_launch).toBe(false);
     const instances = plannedResources(plan, "aws_instance");
     expect(instances).toHaveLength(3); // two clients and the backup host
     for (const instance of instances) expect(instance.after.associate_public_ip_address).toBe(false);
@@ -280,7 +282,16 @@ describe("offline terraform plan with the hosts in private subnets (efs-with-bac
     ]);
   });
 
-  test("the efs stack, with hosts in public subnets, has no endpoints", () => {
+  test("the efs stack, with hosts in public subnets, has no endpoints, and its public subnets map public IPs", () => {
     expect(plannedResources(plans.efs.plan, "aws_vpc_endpoint")).toEqual([]);
+    const publicSubnets = plannedResources(plans.efs.plan, "aws_subnet").filter((s) =>
+      /^efs-public-/.test(s.after.tags.Name),
+    );
+    expect(
+      publicSubnets.map((s) => [s.after.availability_zone, s.after.map_public_ip_on_launch]).sort(),
+    ).toEqual([
+      ["eu-west-1a", true],
+      ["eu-west-1b", true],
+    ]);
   });
 });

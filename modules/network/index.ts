@@ -87,6 +87,12 @@ export interface NetworkProps {
    * @default - none: hosts that need AWS APIs or packages go in the public subnets
    */
   readonly vpcEndpoints?: VpcEndpointOptions;
+  /**
+   * Whether the public subnets give instances a public IPv4 address at launch. Turn it off when no
+   * host runs there (FSBP EC2.15 flags subnets that do); an instance can still ask for one.
+   * @default true
+   */
+  readonly publicSubnetsMapPublicIp?: boolean;
 }
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy API reference). */
@@ -194,7 +200,7 @@ export class Network extends Construct implements NetworkRef {
         vpcId: this.vpc.id,
         availabilityZone: zone,
         cidrBlock: plan.publicCidrs[index],
-        mapPublicIpOnLaunch: true,
+        mapPublicIpOnLaunch: props.publicSubnetsMapPublicIp ?? true,
         tags: name(`public-${zone}`),
       });
       new RouteTableAssociation(this, `public-route-table-association-${zone}`, {
