@@ -96,6 +96,8 @@ test("the plan job runs no code of the pull request: base-commit tools, no npm s
     'run: echo "::error title=Data loss::This plan destroys or replaces a stateful resource (see the plan comment). If that is intended, restore or back up the data first, then add the allow-data-loss label."',
   ]);
   expect(plan).not.toMatch(/npm (run )?(test|synth|lint)\b/);
+  // nor a cache the test job, which runs the pull request's code, could have written
+  expect(plan).not.toMatch(/^ +cache:/m);
   // the pull request's code runs in the test job, which hands on only the synthesized stacks
   expect(stepsOf(jobOf("test"))).toEqual([
     "uses: actions/checkout@v4",
