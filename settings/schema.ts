@@ -124,6 +124,16 @@ const network = section({
     })
     .describe('Prefix of every network resource\'s Name tag. Default "efs".')
     .optional(),
+  // Issue #15 (tighter defaults): hosts without public IPs, behind VPC endpoints.
+  hostSubnets: z
+    .enum(["public", "private"], {
+      error:
+        'must be "public" (hosts with public IPs, the default) or "private" (no public IPs; VPC endpoints, charged per AZ and hour)',
+    })
+    .describe(
+      'Where the clients and the backup host go. "public": public subnets, public IPs (the default). "private": private subnets, no public IPs; VPC endpoints for S3, SSM and the APIs the hosts call, charged per AZ and hour (README, "Hosts in private subnets").',
+    )
+    .optional(),
 }).describe("The VPC: one public and one private subnet per availability zone.");
 
 const transition = (description: string) =>

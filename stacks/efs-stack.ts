@@ -27,6 +27,10 @@ export type EfsStackClientsOptions = Pick<
   | "codeSync"
 >;
 
+/** Which subnets the hosts (clients, backup host) go in; see `EfsStackProps.hostSubnets`. */
+export const HOST_SUBNET_TIERS = ["public", "private"] as const;
+export type HostSubnetTier = (typeof HOST_SUBNET_TIERS)[number];
+
 /** Everything a stack of this project is built from; `main.ts` fills it from validated settings. */
 export interface EfsStackProps {
   /** AWS Region, e.g. "eu-west-1". */
@@ -54,8 +58,8 @@ export interface EfsStackProps {
    */
   readonly remoteState?: RemoteStateOptions;
   /**
-   * The machines that mount the share at `/home`, in the public subnets of the AZs that have a
-   * mount target: all of them for a regional file system, only the file system's AZ for One Zone.
+   * The machines that mount the share at `/home`, in the subnets `hostSubnets` names, in the AZs
+   * that have a mount target: all of them for a regional file system, only the file system's AZ for One Zone.
    * @default - 2 fixed t3.micro instances in distinct AZs, no SSH, sessions through SSM
    */
   readonly clients?: EfsStackClientsOptions;
@@ -66,6 +70,14 @@ export interface EfsStackProps {
    * @default - none: the names of deployments made before this option existed
    */
   readonly namePrefix?: string;
+  /**
+   * `public`: hosts in the public subnets with public IPv4 addresses, as in the book. `private`:
+   * hosts in the private subnets without public addresses, reaching AWS through VPC endpoints
+   * (an S3 gateway for dnf, interface endpoints for SSM and what else the stack uses), which cost
+   * per AZ and hour: see README, "Hosts in private subnets".
+   * @default "public"
+   */
+  readonly hostSubnets?: HostSubnetTier;
 }
 
 /**
@@ -77,6 +89,8 @@ export class EfsStack extends TerraformStack {
   readonly sharedFileSystem: SharedFileSystem;
   readonly monitoring: EfsMonitoring;
   readonly clients: EfsClients;
+  /** Where the hosts go: the public subnets, or the private ones with `hostSubnets: "private"`. */
+  readonly hostSubnets: readonly SubnetRef[];
 
   constructor(scope: Construct, name: string, props: EfsStackProps) {
     super(scope, name);
@@ -94,12 +108,23 @@ export class EfsStack extends TerraformStack {
       defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
     });
 
-    this.network = new Network(this, "network", props.network);
+    const privateHosts = props.hostSubnets === "private";
+    this.network = new Network(this, "network", {
+      ...props.network,
+      vpcEndpoints: props.network.vpcEndpoints ?? (privateHosts ? { region: props.region } : undefined),
+      // No host runs in the public subnets then, so they need not hand out public IPs (FSBP EC2.15).
+      publicSubnetsMapPublicIp: props.network.publicSubnetsMapPublicIp ?? !privateHosts,
+    });
     this.sharedFileSystem = new SharedFileSystem(this, "shared-file-system", {
       ...props.fileSystem,
       vpcId: this.network.vpcId,
       subnets: mountTargetSubnets(this.network.privateSubnets, props.fileSystem?.oneZoneAvailabilityZone),
     });
+    // Hosts go only to AZs with a mount target: for One Zone, the file system's AZ alone.
+    this.hostSubnets = subnetsWithMountTarget(
+      privateHosts ? this.network.privateSubnets : this.network.publicSubnets,
+      this.sharedFileSystem,
+    );
     this.monitoring = new EfsMonitoring(this, "monitoring", {
       namePrefix: props.namePrefix === undefined ? name : `${props.namePrefix}-${name}`,
       ...props.monitoring,
@@ -109,11 +134,13 @@ export class EfsStack extends TerraformStack {
     this.clients = new EfsClients(this, "clients", {
       ...props.clients,
       vpcId: this.network.vpcId,
-      subnets: subnetsWithMountTarget(this.network.publicSubnets, this.sharedFileSystem),
+      subnets: this.hostSubnets,
+      associatePublicIpAddress: privateHosts ? false : undefined,
       fileSystem: this.sharedFileSystem,
       region: props.region,
       namePrefix: `${name}-client`,
     });
+    this.network.endpoints?.allowHttpsFrom(this.clients.adminSecurityGroup);
     this.addOutputs();
   }
 

@@ -3,7 +3,7 @@ import { TerraformOutput } from "cdktf";
 import { EfsClients } from "../modules/clients";
 import { AwsBackupPlan, EbsSnapshotBackup, VaultLockOptions } from "../modules/backup";
 import { isKnown, show, ValidationErrors } from "../modules/shared/validation";
-import { EfsStack, EfsStackProps, subnetsWithMountTarget } from "./efs-stack";
+import { EfsStack, EfsStackProps } from "./efs-stack";
 
 /** The book's EBS-snapshot backup. Plain JSON, so a settings file maps onto it field by field. */
 export interface EbsSnapshotSettings {
@@ -103,9 +103,9 @@ export class EfsWithBackupStack extends EfsStack {
     errors.throwIfAny();
 
     if (ebsEnabled) {
-      // One host, in the first public subnet with a mount target in its AZ (for One Zone, the file
-      // system's AZ): it needs the internet (or VPC endpoints) for the EC2 API, and the share.
-      const [hostSubnet] = subnetsWithMountTarget(this.network.publicSubnets, this.sharedFileSystem);
+      // One host, in the first host subnet (it has a mount target in its AZ; for One Zone, the file
+      // system's AZ): it needs the internet, or VPC endpoints, for the EC2 API, and the share.
+      const hostSubnet = this.hostSubnets[0];
       this.ebsSnapshotBackup = new EbsSnapshotBackup(this, "ebs-snapshot-backup", {
         ...ebsSettings,
         availabilityZone: hostSubnet.availabilityZone,
@@ -124,7 +124,13 @@ export class EfsWithBackupStack extends EfsStack {
         seedShareFromLocal: false,
         namePrefix: "shared-home-backup-host",
         additionalUserData: this.ebsSnapshotBackup.hostSetupScript,
+        associatePublicIpAddress: props.hostSubnets === "private" ? false : undefined,
       });
+      // In private subnets: snapshots (ec2), the backup metrics (monitoring) and failure mails (sns).
+      for (const service of ["ec2", "monitoring", "sns"] as const) {
+        this.network.endpoints?.addInterfaceEndpoint(service);
+      }
+      this.network.endpoints?.allowHttpsFrom(this.backupHost.adminSecurityGroup);
       const [host] = this.backupHost.instances;
       this.ebsSnapshotBackup.attachTo({
         instanceId: host.id,

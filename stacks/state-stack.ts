@@ -48,7 +48,7 @@ export interface StateStackProps {
  * The bootstrap stack: the S3 bucket that holds every other stack's Terraform state. Its own state
  * is always local (it cannot live in the bucket it creates). The bucket is versioned, encrypted,
  * private (all four public-access-block flags, ACLs disabled), reachable over TLS only, and protected
- * by `prevent_destroy`; old state versions expire.
+ * by `prevent_destroy`; old state versions expire, and so do the delete markers left alone after them.
  */
 export class StateStack extends TerraformStack {
   readonly bucket: S3Bucket;
@@ -140,6 +140,16 @@ export class StateStack extends TerraformStack {
             },
           ],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS }],
+        },
+        {
+          // Every run with `use_lockfile` deletes its `.tflock`, which leaves a delete marker; once the
+          // versions behind it have expired, the marker is alone and S3 removes it. A rule of its own:
+          // S3 refuses `ExpiredObjectDeleteMarker` together with `Days` or `Date` in one Expiration
+          // (S3 API Reference, "LifecycleExpiration").
+          id: "expire-delete-markers",
+          status: "Enabled",
+          filter: [{}],
+          expiration: [{ expiredObjectDeleteMarker: true }],
         },
       ],
       dependsOn: [versioning],

@@ -67,6 +67,20 @@ function userDataOf(json: TerraformJson): string {
     .join("");
 }
 
+/** The role policy SSM Agent runs with. */
+function ssmAgentPolicyOf(json: TerraformJson) {
+  const policies = configsOf(json, "aws_iam_role_policy").filter((p) => p.name === "ssm-agent");
+  expect(policies).toHaveLength(1);
+  return policies[0];
+}
+
+/** The role policy of the efs module's grant: the one that is not SSM Agent's. */
+function fileSystemGrantOf(json: TerraformJson) {
+  const policies = configsOf(json, "aws_iam_role_policy").filter((p) => p.name !== "ssm-agent");
+  expect(policies).toHaveLength(1);
+  return policies[0];
+}
+
 function sshIngressRules(json: TerraformJson) {
   return configsOf(json, "aws_vpc_security_group_ingress_rule").filter(
     (rule) => rule.from_port <= 22 && rule.to_port >= 22,
@@ -217,6 +231,16 @@ describe("EfsClients", () => {
       }
     });
 
+    test("asks for no public IP when told, and leaves it to the subnet by default", () => {
+      const instancesOf = (json: TerraformJson) => configsOf(json, "aws_instance");
+      for (const instance of instancesOf(build({ associatePublicIpAddress: false }).json)) {
+        expect(instance.associate_public_ip_address).toBe(false);
+      }
+      for (const instance of instancesOf(build().json)) {
+        expect(instance).not.toHaveProperty("associate_public_ip_address");
+      }
+    });
+
     test("goes round the subnets when there are more instances than AZs", () => {
       const { json } = build({ count: 3 });
       expect(configsOf(json, "aws_instance").map((i) => i.availability_zone)).toEqual([
@@ -271,6 +295,38 @@ describe("EfsClients", () => {
       for (const rule of egress) expect(rule.description).toEqual(expect.any(String));
     });
 
+    test("reaches the mount targets on TCP 2049 only, through the file system's client group", () => {
+      // GIVEN the clients, which join the file system's client group (see "launch template")
+      const { json } = build();
+      const clientGroup = /^\$\{aws_security_group\.shared_client-security-group_[0-9A-F]+\.id\}$/;
+      const mountTargetGroup = /^\$\{aws_security_group\.shared_mount-target-security-group_[0-9A-F]+\.id\}$/;
+      // THEN the client group's only egress is NFS to the mount-target group: port and protocol matter
+      const clientEgress = configsOf(json, "aws_vpc_security_group_egress_rule").filter((rule) =>
+        clientGroup.test(rule.security_group_id),
+      );
+      expect(clientEgress).toEqual([
+        expect.objectContaining({
+          ip_protocol: "tcp",
+          from_port: 2049,
+          to_port: 2049,
+          referenced_security_group_id: expect.stringMatching(mountTargetGroup),
+        }),
+      ]);
+      expect(clientEgress[0].cidr_ipv4).toBeUndefined();
+      // and the mount targets take exactly that in, from the client group
+      const mountTargetIngress = configsOf(json, "aws_vpc_security_group_ingress_rule").filter((rule) =>
+        mountTargetGroup.test(rule.security_group_id),
+      );
+      expect(mountTargetIngress).toEqual([
+        expect.objectContaining({
+          ip_protocol: "tcp",
+          from_port: 2049,
+          to_port: 2049,
+          referenced_security_group_id: expect.stringMatching(clientGroup),
+        }),
+      ]);
+    });
+
     test("opens SSH only from the listed CIDRs", () => {
       const { json } = build({ sshIngressCidrs: ["203.0.113.0/24", "2001:db8::/48"] });
       const rules = sshIngressRules(json);
@@ -305,7 +361,7 @@ describe("EfsClients", () => {
       expect(sshIngressRules(build({ allowSshFromAnywhere: true }).json)).toEqual([]);
     });
 
-    test("has an instance profile with SSM core access only, from a role EC2 assumes", () => {
+    test("has an instance profile with Session Manager and Run Command only, from a role EC2 assumes", () => {
       const { json } = build();
       const role = onlyResource(json, "aws_iam_role");
       expect(parsePolicy(role.assume_role_policy)).toEqual({
@@ -314,9 +370,33 @@ describe("EfsClients", () => {
           { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
         ],
       });
-      expect(onlyResource(json, "aws_iam_role_policy_attachment").policy_arn).toMatch(
-        /^arn:\$\{element\(split\(":", aws_iam_role\.clients_clients-role_[0-9A-F]+\.arn\), 1\)\}:iam::aws:policy\/AmazonSSMManagedInstanceCore$/,
-      );
+      // Written out here, not read from the module: the list is the guarantee under test.
+      expect(parsePolicy(ssmAgentPolicyOf(json).policy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "SessionManagerAndRunCommand",
+            Effect: "Allow",
+            Action: [
+              "ssm:UpdateInstanceInformation",
+              "ssmmessages:CreateControlChannel",
+              "ssmmessages:CreateDataChannel",
+              "ssmmessages:OpenControlChannel",
+              "ssmmessages:OpenDataChannel",
+              "ec2messages:AcknowledgeMessage",
+              "ec2messages:DeleteMessage",
+              "ec2messages:FailMessage",
+              "ec2messages:GetEndpoint",
+              "ec2messages:GetMessages",
+              "ec2messages:SendReply",
+            ],
+            Resource: "*",
+          },
+        ],
+      });
+      expect(ssmAgentPolicyOf(json).role).toMatch(/^\$\{aws_iam_role\.clients_clients-role_[0-9A-F]+\.id\}$/);
+      // no managed policy at all: AmazonSSMManagedInstanceCore reads every SSM parameter
+      expect(configsOf(json, "aws_iam_role_policy_attachment")).toEqual([]);
       expect(onlyResource(json, "aws_iam_instance_profile").role).toMatch(
         /^\$\{aws_iam_role\.clients_clients-role_[0-9A-F]+\.name\}$/,
       );
@@ -325,9 +405,23 @@ describe("EfsClients", () => {
       );
     });
 
+    test("no policy of the clients' role allows reading SSM parameters, on any resource", () => {
+      const { json } = build();
+      const statements = configsOf(json, "aws_iam_role_policy").flatMap(
+        (policy) => parsePolicy(policy.policy).Statement as { Action: string | string[] }[],
+      );
+      expect(statements.length).toBeGreaterThanOrEqual(2); // the SSM agent's and the file-system grant
+      for (const statement of statements) {
+        const actions = [statement.Action].flat();
+        for (const action of actions) {
+          expect(action).not.toMatch(/^(\*|ssm:\*|ssm:Get.*)$/);
+        }
+      }
+    });
+
     test("grants root access on this file system only, in the role's policy and the file-system policy", () => {
       const { json } = build();
-      const identityPolicy = parsePolicy(onlyResource(json, "aws_iam_role_policy").policy);
+      const identityPolicy = parsePolicy(fileSystemGrantOf(json).policy);
       expect(identityPolicy.Statement).toEqual([
         {
           Effect: "Allow",
@@ -347,12 +441,11 @@ describe("EfsClients", () => {
 
     test("grants read or read-write access when asked", () => {
       const read = parsePolicy(
-        onlyResource(build({ access: "read", seedShareFromLocal: false }).json, "aws_iam_role_policy").policy,
+        fileSystemGrantOf(build({ access: "read", seedShareFromLocal: false }).json).policy,
       );
       expect(read.Statement[0].Action).toEqual(["elasticfilesystem:ClientMount"]);
       const readWrite = parsePolicy(
-        onlyResource(build({ access: "read-write", seedShareFromLocal: false }).json, "aws_iam_role_policy")
-          .policy,
+        fileSystemGrantOf(build({ access: "read-write", seedShareFromLocal: false }).json).policy,
       );
       expect(readWrite.Statement[0].Action).toEqual([
         "elasticfilesystem:ClientMount",

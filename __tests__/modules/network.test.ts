@@ -1,5 +1,14 @@
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Network } from "../../modules/network";
-import { configsOf, onlyResource, parsePolicy, synth, testStack } from "../helpers/synth";
+import {
+  configsOf,
+  onlyResource,
+  parsePolicy,
+  resourcesOf,
+  synth,
+  testStack,
+  TerraformJson,
+} from "../helpers/synth";
 
 const AZS = ["eu-west-1a", "eu-west-1b"];
 
@@ -36,6 +45,17 @@ describe("Network", () => {
       ["eu-west-1a", "10.0.128.0/24"],
       ["eu-west-1b", "10.0.129.0/24"],
       ["eu-west-1c", "10.0.130.0/24"],
+    ]);
+  });
+
+  test("public subnets can stop handing out public IPs, for networks whose hosts are all private", () => {
+    const { json } = networkJson({ publicSubnetsMapPublicIp: false });
+    const subnets = configsOf(json, "aws_subnet");
+    expect(subnets.map((s) => [s.tags.Name, s.map_public_ip_on_launch]).sort()).toEqual([
+      ["efs-private-eu-west-1a", false],
+      ["efs-private-eu-west-1b", false],
+      ["efs-public-eu-west-1a", false],
+      ["efs-public-eu-west-1b", false],
     ]);
   });
 
@@ -120,6 +140,119 @@ describe("Network", () => {
       expect(() =>
         networkJson({ availabilityZones: ["eu-west-1a"], flowLogs: { retentionDays: 2 } }),
       ).toThrow(/availabilityZones: needs at least 2 AZs[\s\S]*flowLogs.retentionDays: 2/);
+    });
+  });
+
+  describe("VPC endpoints for hosts in the private subnets", () => {
+    /** A network with endpoints, and two host groups (clients and a backup host) allowed to use them. */
+    function withEndpoints(props: Partial<ConstructorParameters<typeof Network>[2]> = {}) {
+      const stack = testStack();
+      const network = new Network(stack, "network", {
+        availabilityZones: AZS,
+        vpcEndpoints: { region: "eu-west-1" },
+        ...props,
+      });
+      for (const host of ["clients", "backup-host"]) {
+        const group = new SecurityGroup(stack, `${host}-admin`, {});
+        network.endpoints!.allowHttpsFrom(group);
+        network.endpoints!.allowHttpsFrom(group); // twice: still one rule
+      }
+      const json = synth(stack);
+      return { network, json, endpoints: configsOf(json, "aws_vpc_endpoint") };
+    }
+    /** `${<type>.<name>.id}` of the one resource whose Terraform name is `<name>_<hash>`. */
+    function idOf(json: TerraformJson, type: string, name: string): string {
+      const names = Object.keys(resourcesOf(json, type)).filter((key) =>
+        new RegExp(`^${name}(_[0-9A-F]+)?$`).test(key),
+      );
+      expect(names).toHaveLength(1);
+      return `\${${type}.${names[0]}.id}`;
+    }
+    const privateSubnet = (zone: string) =>
+      new RegExp(`^\\$\\{aws_subnet\\.network_private-subnet-${zone}_[0-9A-F]+\\.id\\}$`);
+
+    test("none by default", () => {
+      const { json, network } = networkJson();
+      expect(configsOf(json, "aws_vpc_endpoint")).toEqual([]);
+      expect(network.endpoints).toBeUndefined();
+    });
+
+    test("an S3 gateway endpoint on the private route table only, for dnf's Amazon Linux repositories", () => {
+      const { json, endpoints } = withEndpoints();
+      const privateTable = idOf(json, "aws_route_table", "network_private-route-table");
+      expect(endpoints.filter((e) => e.vpc_endpoint_type === "Gateway")).toEqual([
+        expect.objectContaining({
+          service_name: "com.amazonaws.eu-west-1.s3",
+          route_table_ids: [privateTable],
+        }),
+      ]);
+      // and still no route to the internet from the private tier
+      for (const route of configsOf(json, "aws_route")) {
+        expect(route.route_table_id).not.toBe(privateTable);
+      }
+    });
+
+    test("Session Manager's interface endpoints in every private subnet, with private DNS, behind one group", () => {
+      const { json, endpoints } = withEndpoints();
+      const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
+      expect(interfaces.map((e) => e.service_name).sort()).toEqual([
+        "com.amazonaws.eu-west-1.ec2messages",
+        "com.amazonaws.eu-west-1.ssm",
+        "com.amazonaws.eu-west-1.ssmmessages",
+      ]);
+      const group = idOf(json, "aws_security_group", "network_endpoints_security-group");
+      for (const endpoint of interfaces) {
+        expect(endpoint.private_dns_enabled).toBe(true);
+        expect(endpoint.security_group_ids).toEqual([group]);
+        expect(endpoint.subnet_ids).toEqual([
+          expect.stringMatching(privateSubnet("eu-west-1a")),
+          expect.stringMatching(privateSubnet("eu-west-1b")),
+        ]);
+      }
+    });
+
+    test("the endpoints' group takes HTTPS from the host groups it is given, and nothing else", () => {
+      const { json } = withEndpoints();
+      const group = idOf(json, "aws_security_group", "network_endpoints_security-group");
+      const ingress = configsOf(json, "aws_vpc_security_group_ingress_rule").filter(
+        (rule) => rule.security_group_id === group,
+      );
+      const rules = ingress.map((rule) => [
+        rule.ip_protocol,
+        rule.from_port,
+        rule.to_port,
+        rule.referenced_security_group_id,
+      ]);
+      expect(rules.sort()).toEqual([
+        ["tcp", 443, 443, idOf(json, "aws_security_group", "backup-host-admin")],
+        ["tcp", 443, 443, idOf(json, "aws_security_group", "clients-admin")],
+      ]);
+      for (const rule of ingress) expect(rule.cidr_ipv4).toBeUndefined();
+      expect(
+        configsOf(json, "aws_vpc_security_group_egress_rule").filter(
+          (rule) => rule.security_group_id === group,
+        ),
+      ).toEqual([]);
+      // no inline rules either
+      const groupName = group.slice("${aws_security_group.".length, -".id}".length);
+      expect(resourcesOf(json, "aws_security_group")[groupName]).not.toHaveProperty("ingress");
+    });
+
+    test("more services on request, each once", () => {
+      const { network } = withEndpoints({
+        vpcEndpoints: { region: "eu-west-1", interfaceServices: ["ssm"] },
+      });
+      const first = network.endpoints!.addInterfaceEndpoint("ec2");
+      expect(network.endpoints!.addInterfaceEndpoint("ec2")).toBe(first);
+      expect(network.endpoints!.services).toEqual(["ssm", "ec2"]);
+    });
+
+    test("refuses an unknown service and a malformed Region, naming the field", () => {
+      expect(() =>
+        networkJson({ vpcEndpoints: { region: "Ireland", interfaceServices: ["ssm", "s3" as never] } }),
+      ).toThrow(
+        /vpcEndpoints\.region: "Ireland" is not a Region such as "eu-west-1"[\s\S]*vpcEndpoints\.interfaceServices\[1\]: "s3" is not allowed; use one of \["ssm",/,
+      );
     });
   });
 

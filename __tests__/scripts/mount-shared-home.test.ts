@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   calls,
@@ -48,6 +58,41 @@ function filesUnder(dir: string, prefix = ""): Record<string, string> {
     else if (lstatSync(path).isFile()) files[relative] = readFileSync(path, "utf8");
   }
   return files;
+}
+
+/**
+ * Makes the sandbox's resolver hang: `getent` never answers (a real, long sleep), as with a DNS
+ * server that drops the query. `timeout` cuts a lookup the way the real one would, on the fake
+ * clock: it records `lookup-timeout <seconds>`, moves the clock on by that much and exits 124. A
+ * lookup made without `timeout` hangs for real (30 s, holding none of the run's pipes), and the
+ * run's guard kills the script.
+ */
+function resolverHangs(box: Sandbox): void {
+  const bin = join(box.dir, "bin");
+  const realSleep = spawnSync("bash", ["-c", "command -v sleep"], {
+    encoding: "utf8",
+    env: { PATH: "/usr/bin:/bin" },
+  }).stdout.trim();
+  writeFileSync(
+    join(bin, "getent"),
+    `#!/usr/bin/env bash\nprintf 'getent %s\\n' "$*" >>"$STUB_STATE/calls.log"\nexec ${realSleep} 30 </dev/null >/dev/null 2>&1\n`,
+  );
+  renameSync(join(bin, "timeout"), join(bin, "timeout.sandbox"));
+  writeFileSync(
+    join(bin, "timeout"),
+    [
+      "#!/usr/bin/env bash",
+      "if [[ $2 == getent ]]; then",
+      `  printf 'lookup-timeout %s\\n' "$1" >>"$STUB_STATE/calls.log"`,
+      '  echo $(( $(cat "$STUB_STATE/clock") + $1 )) >"$STUB_STATE/clock"',
+      "  exit 124",
+      "fi",
+      'exec "$(dirname "$0")/timeout.sandbox" "$@"',
+      "",
+    ].join("\n"),
+  );
+  chmodSync(join(bin, "getent"), 0o755);
+  chmodSync(join(bin, "timeout"), 0o755);
 }
 
 const mountsAt = (box: Sandbox, path: string) =>
@@ -236,6 +281,32 @@ describe("mount-shared-home.sh", () => {
     );
     expect(elapsedSeconds(box)).toBeLessThanOrEqual(30);
     expect(elapsedSeconds(box)).toBeGreaterThan(23);
+  });
+
+  test("a resolver that hangs: each lookup is cut to the wait that remains, and the script gives up on time", async () => {
+    // GIVEN a DNS server that never answers, and a probe bound (7 s) longer than what is left of
+    // the wait after the first lookup and a pause (10 - 7 - 1 = 2 s)
+    const box = sandbox();
+    resolverHangs(box);
+    // WHEN
+    const result = await runScript(
+      box,
+      SCRIPT,
+      { ...SETTINGS, WAIT_SECONDS: "10", PROBE_TIMEOUT_SECONDS: "7", WAIT_INTERVAL_SECONDS: "1" },
+      10_000,
+    );
+    // THEN it ends by itself (a killed run has no exit code), on time, and says why
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `gave up after 10s waiting for the mount target ${DNS_NAME}: its DNS name does not resolve.`,
+    );
+    expect(calls(box).filter((call) => /^(lookup-timeout|sleep) /.test(call))).toEqual([
+      "lookup-timeout 7",
+      "sleep 1",
+      "lookup-timeout 2",
+    ]);
+    expect(elapsedSeconds(box)).toBe(10);
+    expect(calls(box).filter((call) => call.startsWith("mount "))).toEqual([]);
   });
 
   test("the NFS fallback mounts the DNS name with the recommended NFS options", async () => {

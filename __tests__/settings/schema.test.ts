@@ -135,7 +135,7 @@ describe("bad settings are rejected with path, problem and value", () => {
       fileSystem: { lifecycle: { transitionToIA: "AFTER_7_DAYS" } },
     };
     expect(problemsOf(input)).toEqual([
-      'network.vpcCidrs: unknown key; allowed keys: vpcCidr, publicSubnetCidrs, privateSubnetCidrs, flowLogs, namePrefix (got "10.0.0.0/16")',
+      'network.vpcCidrs: unknown key; allowed keys: vpcCidr, publicSubnetCidrs, privateSubnetCidrs, flowLogs, namePrefix, hostSubnets (got "10.0.0.0/16")',
       'fileSystem.lifecycle.transitionToIA: unknown key; allowed keys: transitionToIa, transitionToArchive, transitionToPrimaryStorageClassOnAccess (got "AFTER_7_DAYS")',
       expect.stringMatching(
         /^regoin: unknown key; allowed keys: \$schema, region, availabilityZones, .*\(got "eu-west-1"\)$/,

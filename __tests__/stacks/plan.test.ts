@@ -6,14 +6,16 @@ import { EfsStack } from "../../stacks/efs-stack";
 import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 
 // One full synth and one offline plan of both stacks together (one terraform configuration), shared by
-// every test below.
-// The efs stack is regional; efs-with-backup is One Zone in eu-west-1b, so that one plan shows every
-// client and the backup host where the single mount target is.
+// every test below. The efs stack is regional, with the default hosts in public subnets.
+// efs-with-backup is One Zone in eu-west-1b with its hosts in the private subnets, so that the one plan
+// shows every client and the backup host where the single mount target is, and the private placement
+// with its VPC endpoints, without another terraform run.
 const ONE_ZONE = "eu-west-1b";
 const outdir = fullSynth((app) => {
   new EfsStack(app, "efs", TEST_STACK_PROPS);
   new EfsWithBackupStack(app, "efs-with-backup", {
     ...TEST_STACK_PROPS,
+    hostSubnets: "private",
     fileSystem: { oneZoneAvailabilityZone: ONE_ZONE },
   });
 });
@@ -43,19 +45,20 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
   test("puts one mount target in the private subnet of each AZ of the file system", () => {
     const { plan } = plans[stackName];
     const subnets = plannedResources(plan, "aws_subnet");
-    const privateZones = subnets
-      .filter((s) => s.after.map_public_ip_on_launch === false)
-      .map((s) => s.after.availability_zone);
-    expect(privateZones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
+    const privateSubnets = subnets.filter((s) => /^efs-private-/.test(s.after.tags.Name));
+    expect(privateSubnets.map((s) => s.after.availability_zone).sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
+    for (const subnet of privateSubnets) expect(subnet.after.map_public_ip_on_launch).toBe(false);
     // Mount-target subnets are computed at apply time; the configuration shows which subnets they use.
     const json = readStackJson(outdir, stackName);
     const mountTargetSubnets = Object.values(json.resource.aws_efs_mount_target).map(
       (m) => (m as { subnet_id: string }).subnet_id,
     );
     expect(plannedResources(plan, "aws_efs_mount_target")).toHaveLength(mountTargetSubnets.length);
-    expect(mountTargetSubnets.map((ref) => /private-subnet-(eu-west-1[ab])_/.exec(ref)?.[1]).sort()).toEqual(
-      MOUNT_TARGET_ZONES[stackName],
+    // One in each of the file system's AZs, in its private subnet: the zones, not only the count.
+    const zones = mountTargetSubnets.map(
+      (ref) => /^\$\{aws_subnet\.network_private-subnet-(eu-west-1[a-z])_[0-9A-F]+\.id\}$/.exec(ref)?.[1],
     );
+    expect(zones.sort()).toEqual(MOUNT_TARGET_ZONES[stackName]);
   });
 
   test("plans an encrypted file system with prevent_destroy", () => {
@@ -81,10 +84,16 @@ describe.each(STACKS)("offline terraform plan of the %s stack", (stackName) => {
 
   test("takes NFS into the mount targets only from the client security group", () => {
     const { plan } = plans[stackName];
+    // The rules of the mount-target group, picked by their group, not by counting every ingress rule.
     const rules = plan.configuration.root_module.resources.filter(
-      (r: { type: string }) => r.type === "aws_vpc_security_group_ingress_rule",
+      (r: { type: string; expressions: any }) =>
+        r.type === "aws_vpc_security_group_ingress_rule" &&
+        r.expressions.security_group_id.references.some((ref: string) =>
+          /^aws_security_group\.shared-file-system_mount-target-security-group_[0-9A-F]+\.id$/.test(ref),
+        ),
     );
     expect(rules).toHaveLength(1);
+    expect(rules[0].expressions.ip_protocol.constant_value).toBe("tcp");
     const expressions = rules[0].expressions;
     expect(expressions.from_port.constant_value).toBe(2049);
     expect(expressions.to_port.constant_value).toBe(2049);
@@ -183,7 +192,7 @@ describe("offline terraform plan of the efs-with-backup stack's backups", () => 
     for (const resource of config) {
       expect(resource.expressions.subnet_id.references).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^aws_subnet\.network_public-subnet-eu-west-1b_[0-9A-F]+\.id$/),
+          expect.stringMatching(/^aws_subnet\.network_private-subnet-eu-west-1b_[0-9A-F]+\.id$/),
         ]),
       );
     }
@@ -246,5 +255,108 @@ describe("offline terraform plan of the efs stack's clients", () => {
     expect(Object.keys(plan.planned_values.outputs)).toEqual(
       expect.arrayContaining(["client_instance_ids", "client_public_ips", "client_ssm_session_commands"]),
     );
+  });
+});
+
+describe.each(STACKS)("offline terraform plan of the %s stack's instance roles", (stackName) => {
+  // A second guard, on what Terraform would create, for the unit test in clients.test.ts.
+  test("SSM Agent gets Session Manager and Run Command only: no managed SSM core policy, no ssm:Get*", () => {
+    const { plan } = plans[stackName];
+    const attachments = plannedResources(plan, "aws_iam_role_policy_attachment");
+    expect(attachments.filter((a) => /SSM/.test(a.after.policy_arn ?? ""))).toEqual([]);
+    const ssmPolicies = plannedResources(plan, "aws_iam_role_policy").filter(
+      (p) => p.after.name === "ssm-agent",
+    );
+    expect(ssmPolicies).toHaveLength(stackName === "efs" ? 1 : 2); // clients, and the backup host
+    for (const policy of ssmPolicies) {
+      const [statement] = JSON.parse(policy.after.policy).Statement;
+      expect(statement.Action.filter((action: string) => action.startsWith("ssm:"))).toEqual([
+        "ssm:UpdateInstanceInformation",
+      ]);
+    }
+  });
+});
+
+/** The configuration of every resource of `type` in a plan, with its expressions. */
+function configured(plan: PlanResult["plan"], type: string): { name: string; expressions: any }[] {
+  return plan.configuration.root_module.resources.filter((r: { type: string }) => r.type === type);
+}
+
+describe("offline terraform plan with the hosts in private subnets (efs-with-backup)", () => {
+  test("every host is in a private subnet and asks for no public IP; no subnet hands one out", () => {
+    const { plan } = plans["efs-with-backup"];
+    const subnets = plannedResources(plan, "aws_subnet");
+    expect(subnets).toHaveLength(4);
+    for (const subnet of subnets) expect(subnet.after.map_public_ip_on_launch).toBe(false);
+    const instances = plannedResources(plan, "aws_instance");
+    expect(instances).toHaveLength(3); // two clients and the backup host
+    for (const instance of instances) expect(instance.after.associate_public_ip_address).toBe(false);
+    for (const instance of configured(plan, "aws_instance")) {
+      expect(instance.expressions.subnet_id.references).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^aws_subnet\.network_private-subnet-eu-west-1[ab]_[0-9A-F]+\.id$/),
+        ]),
+      );
+    }
+  });
+
+  test("plans an S3 gateway endpoint and the interface endpoints the hosts call, with private DNS", () => {
+    const { plan } = plans["efs-with-backup"];
+    const endpoints = plannedResources(plan, "aws_vpc_endpoint").map((e) => [
+      e.after.service_name,
+      e.after.vpc_endpoint_type,
+      // a gateway endpoint has no DNS of its own: the attribute stays unknown until apply
+      e.after.private_dns_enabled ?? "(unknown)",
+    ]);
+    expect(endpoints.sort()).toEqual([
+      ["com.amazonaws.eu-west-1.ec2", "Interface", true],
+      ["com.amazonaws.eu-west-1.ec2messages", "Interface", true],
+      ["com.amazonaws.eu-west-1.monitoring", "Interface", true],
+      ["com.amazonaws.eu-west-1.s3", "Gateway", "(unknown)"],
+      ["com.amazonaws.eu-west-1.sns", "Interface", true],
+      ["com.amazonaws.eu-west-1.ssm", "Interface", true],
+      ["com.amazonaws.eu-west-1.ssmmessages", "Interface", true],
+    ]);
+    const gateway = configured(plan, "aws_vpc_endpoint").find((e) => /_s3_/.test(e.name));
+    expect(gateway?.expressions.route_table_ids.references).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_route_table\.network_private-route-table_[0-9A-F]+\.id$/),
+      ]),
+    );
+  });
+
+  test("the endpoints take HTTPS only from the clients' and the backup host's groups", () => {
+    const { plan } = plans["efs-with-backup"];
+    const endpointRules = configured(plan, "aws_vpc_security_group_ingress_rule").filter((rule) =>
+      rule.expressions.security_group_id.references.some((ref: string) =>
+        /^aws_security_group\.network_endpoints_security-group_[0-9A-F]+\.id$/.test(ref),
+      ),
+    );
+    const sources = endpointRules.map((rule) => {
+      expect(rule.expressions.ip_protocol.constant_value).toBe("tcp");
+      expect(rule.expressions.from_port.constant_value).toBe(443);
+      expect(rule.expressions.to_port.constant_value).toBe(443);
+      expect(rule.expressions.cidr_ipv4).toBeUndefined();
+      return rule.expressions.referenced_security_group_id.references.find((ref: string) =>
+        ref.endsWith(".id"),
+      );
+    });
+    expect(sources.sort()).toEqual([
+      expect.stringMatching(/^aws_security_group\.backup-host_admin-security-group_[0-9A-F]+\.id$/),
+      expect.stringMatching(/^aws_security_group\.clients_admin-security-group_[0-9A-F]+\.id$/),
+    ]);
+  });
+
+  test("the efs stack, with hosts in public subnets, has no endpoints, and its public subnets map public IPs", () => {
+    expect(plannedResources(plans.efs.plan, "aws_vpc_endpoint")).toEqual([]);
+    const publicSubnets = plannedResources(plans.efs.plan, "aws_subnet").filter((s) =>
+      /^efs-public-/.test(s.after.tags.Name),
+    );
+    expect(
+      publicSubnets.map((s) => [s.after.availability_zone, s.after.map_public_ip_on_launch]).sort(),
+    ).toEqual([
+      ["eu-west-1a", true],
+      ["eu-west-1b", true],
+    ]);
   });
 });

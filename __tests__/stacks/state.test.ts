@@ -92,7 +92,7 @@ describe("the state bucket", () => {
     expect(policy.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_public_access_block\./)]);
   });
 
-  test("expires noncurrent state versions and aborts stale multipart uploads", () => {
+  test("expires noncurrent state versions, then the delete markers left alone, and aborts stale multipart uploads", () => {
     const lifecycle = onlyResource(json, "aws_s3_bucket_lifecycle_configuration");
     expect(lifecycle.rule).toEqual([
       {
@@ -101,6 +101,13 @@ describe("the state bucket", () => {
         filter: [{}],
         noncurrent_version_expiration: [{ noncurrent_days: 90 }],
         abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+      },
+      {
+        id: "expire-delete-markers",
+        status: "Enabled",
+        filter: [{}],
+        // alone in its expiration block: S3 refuses it together with days or date
+        expiration: [{ expired_object_delete_marker: true }],
       },
     ]);
     expect(lifecycle.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_versioning\./)]);
@@ -151,9 +158,16 @@ describe("offline terraform plan of the state stack", () => {
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(plannedResources(plan, "aws_s3_bucket_lifecycle_configuration")[0].after.rule[0]).toMatchObject({
+    const [lifecycle] = plannedResources(plan, "aws_s3_bucket_lifecycle_configuration");
+    expect(lifecycle.after.rule[0]).toMatchObject({
       status: "Enabled",
       noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: 90 })],
     });
+    // The provider must not send a Days (or Date) next to the marker flag: S3 would refuse the rule.
+    expect(lifecycle.after.rule[1]).toMatchObject({ id: "expire-delete-markers", status: "Enabled" });
+    const [expiration] = lifecycle.after.rule[1].expiration;
+    expect(expiration.expired_object_delete_marker).toBe(true);
+    expect(expiration.date ?? null).toBeNull();
+    expect([0, null, undefined]).toContain(expiration.days);
   });
 });

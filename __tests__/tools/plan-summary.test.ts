@@ -60,11 +60,25 @@ describe("counts", () => {
 });
 
 describe("data-loss banner", () => {
-  test.each(Object.keys(STATEFUL_RESOURCE_TYPES))("lists a destroy of %s", (type) => {
+  // Written out, not read from STATEFUL_RESOURCE_TYPES: a type dropped from that table must fail here.
+  // Every resource type of these stacks that holds data, with what its loss costs.
+  const STATEFUL_TYPES_OF_THESE_STACKS: readonly [string, string][] = [
+    ["aws_efs_file_system", "EFS file system: every file on it, including every user's home directory"],
+    ["aws_ebs_volume", "EBS volume: every file on it"],
+    ["aws_backup_vault", "backup vault: its recovery points"],
+    ["aws_s3_bucket", "S3 bucket: its objects, such as Terraform state"],
+    ["aws_kms_key", "KMS key: anything encrypted with it can no longer be decrypted"],
+  ];
+
+  test.each(STATEFUL_TYPES_OF_THESE_STACKS)("lists a destroy of %s", (type, loses) => {
     const { markdown, dataLoss } = renderComment([{ name: "efs", plan: planOf(change(type, ["delete"])) }]);
     expect(dataLoss).toBe(true);
-    expect(markdown).toContain(
-      `- \`efs\`: \`${type}.this\` is **destroyed**. Loses the ${STATEFUL_RESOURCE_TYPES[type]}.`,
+    expect(markdown).toContain(`- \`efs\`: \`${type}.this\` is **destroyed**. Loses the ${loses}.`);
+  });
+
+  test("the table holds exactly those types: adding one is a reviewed change of this test too", () => {
+    expect(Object.keys(STATEFUL_RESOURCE_TYPES).sort()).toEqual(
+      STATEFUL_TYPES_OF_THESE_STACKS.map(([type]) => type).sort(),
     );
   });
 

@@ -4,7 +4,6 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -12,8 +11,8 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { SubnetRef } from "../network";
 import type { SharedFileSystem } from "../efs";
-import { partitionOfArn } from "../shared/arn";
 import { replaceTriggersAsReferences } from "../shared/lifecycle";
+import { addSsmAgentPolicy } from "./instance-role";
 import { ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
 import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
@@ -32,6 +31,7 @@ export {
   SYNC_SETTINGS_PATH,
 } from "./code-sync";
 export { MOUNT_SCRIPT, MOUNT_SCRIPT_PATH, MOUNT_SETTINGS_PATH, ADDITIONAL_SETUP_PATH } from "./user-data";
+export { SSM_AGENT_ACTIONS } from "./instance-role";
 
 /** The latest Amazon Linux 2023 AMI, resolved by EC2 at launch: a plan needs no AWS API call. */
 export const AL2023_X86_64_AMI =
@@ -68,6 +68,13 @@ export interface EfsClientsProps {
    * lists its `mountTargets`): elsewhere its DNS name does not resolve, and the mount fails.
    */
   readonly subnets: readonly SubnetRef[];
+  /**
+   * Whether fixed instances get a public IPv4 address. `false` for hosts in private subnets, so that
+   * the instance itself says it has none (FSBP EC2.9), whatever its subnet maps. A fleet always
+   * follows its subnets' setting.
+   * @default - the subnet's `map_public_ip_on_launch`
+   */
+  readonly associatePublicIpAddress?: boolean;
   /** The file system to mount. The clients join its client security group and get a grant on it. */
   readonly fileSystem: ClientFileSystem;
   /** The Region, for the SSM session commands. */
@@ -207,8 +214,9 @@ class ReplaceableInstance extends Instance {
  *
  * Each machine requires IMDSv2 (hop limit 1), has an encrypted root volume, belongs to the file
  * system's client security group and to an admin group (no SSH unless asked for, from explicit
- * CIDRs only), and runs `scripts/mount-shared-home.sh` at first boot. Its instance profile has SSM
- * core access and an IAM grant on the file system, so the `tls,iam` mount is authorized.
+ * CIDRs only), and runs `scripts/mount-shared-home.sh` at first boot. Its instance profile allows
+ * SSM Session Manager and Run Command only, and has an IAM grant on the file system, so the `tls,iam`
+ * mount is authorized.
  *
  * DEVIATION from the book: no SSH from 0.0.0.0/0, no IMDSv1, and the mount script waits with a
  * bound, is idempotent and seeds `/home` once under a lock.
@@ -340,6 +348,7 @@ export class EfsClients extends Construct {
         launchTemplate: { id: this.launchTemplate.id, version: latestVersion },
         subnetId: subnet.id,
         availabilityZone: subnet.availabilityZone,
+        associatePublicIpAddress: props.associatePublicIpAddress,
         tags: tags(name),
         // The user data runs at first boot only: a new template version must mean a new instance.
         lifecycle: {
@@ -420,11 +429,8 @@ export class EfsClients extends Construct {
       }),
       tags: props.tags,
     });
-    // The partition comes from the role's own ARN (aws, aws-cn, aws-us-gov) without a data source.
-    new IamRolePolicyAttachment(this, "ssm-core-policy", {
-      role: role.name,
-      policyArn: `arn:${partitionOfArn(role.arn)}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    });
+    // Session Manager and Run Command only, not AmazonSSMManagedInstanceCore: see instance-role.ts.
+    addSsmAgentPolicy(this, role);
     const instanceProfile = new IamInstanceProfile(this, "instance-profile", {
       namePrefix: `${namePrefix}-`,
       role: role.name,

@@ -15,6 +15,9 @@ import { show, ValidationErrors } from "../shared/validation";
 import { accountIdOfArn } from "../shared/arn";
 import { AZ_NAME_PATTERN } from "../shared/patterns";
 import { jsonDocument } from "../shared/json";
+import { checkVpcEndpointOptions, PrivateEndpoints, VpcEndpointOptions } from "./endpoints";
+
+export * from "./endpoints";
 
 /** A subnet and the availability zone it lives in; the zone decides where a mount target goes. */
 export interface SubnetRef {
@@ -77,6 +80,19 @@ export interface NetworkProps {
    * @default "efs"
    */
   readonly namePrefix?: string;
+  /**
+   * VPC endpoints for hosts in the private subnets, which have no internet route: an S3 gateway
+   * endpoint (free; dnf's Amazon Linux repositories are in S3) and interface endpoints (charged per
+   * AZ and hour) that take HTTPS only from the groups given to `endpoints.allowHttpsFrom`.
+   * @default - none: hosts that need AWS APIs or packages go in the public subnets
+   */
+  readonly vpcEndpoints?: VpcEndpointOptions;
+  /**
+   * Whether the public subnets give instances a public IPv4 address at launch. Turn it off when no
+   * host runs there (FSBP EC2.15 flags subnets that do); an instance can still ask for one.
+   * @default true
+   */
+  readonly publicSubnetsMapPublicIp?: boolean;
 }
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy API reference). */
@@ -91,7 +107,8 @@ const DEFAULT_FLOW_LOG_RETENTION_DAYS = 90;
  * A VPC with a public and a private subnet in each of 2 or more AZs.
  *
  * Clients live in the public tier, as in the book. Mount targets live in the private tier, whose
- * subnets never map public IPs and have no internet route (FSBP control EFS.6).
+ * subnets never map public IPs and have no internet route (FSBP control EFS.6); with
+ * `vpcEndpoints`, hosts can live there too and reach AWS through VPC endpoints.
  */
 export class Network extends Construct implements NetworkRef {
   /** Uses an existing VPC and subnets instead of creating them. */
@@ -130,6 +147,8 @@ export class Network extends Construct implements NetworkRef {
   readonly vpc: Vpc;
   /** The flow-log group, when flow logs are on. */
   readonly flowLogGroup?: CloudwatchLogGroup;
+  /** The VPC endpoints of the private subnets, when `vpcEndpoints` is set. */
+  readonly endpoints?: PrivateEndpoints;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -181,7 +200,7 @@ export class Network extends Construct implements NetworkRef {
         vpcId: this.vpc.id,
         availabilityZone: zone,
         cidrBlock: plan.publicCidrs[index],
-        mapPublicIpOnLaunch: true,
+        mapPublicIpOnLaunch: props.publicSubnetsMapPublicIp ?? true,
         tags: name(`public-${zone}`),
       });
       new RouteTableAssociation(this, `public-route-table-association-${zone}`, {
@@ -204,6 +223,16 @@ export class Network extends Construct implements NetworkRef {
     });
     this.publicSubnets = publicSubnets;
     this.privateSubnets = privateSubnets;
+
+    if (props.vpcEndpoints) {
+      this.endpoints = new PrivateEndpoints(this, "endpoints", {
+        ...props.vpcEndpoints,
+        vpcId: this.vpc.id,
+        subnets: privateSubnets,
+        routeTableIds: [privateRouteTable.id],
+        namePrefix,
+      });
+    }
 
     if (props.flowLogs?.enabled ?? true) {
       this.flowLogGroup = this.addFlowLogs(
@@ -291,6 +320,8 @@ function planSubnets(path: string, props: NetworkProps): SubnetPlan {
       `${show(retention)} is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
     );
   }
+
+  if (props.vpcEndpoints) checkVpcEndpointOptions(errors, props.vpcEndpoints);
 
   const vpcBlock = parseCidr(vpcCidr);
   if (!vpcBlock) {

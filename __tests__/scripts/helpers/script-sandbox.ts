@@ -172,6 +172,9 @@ export function runScript(
   return new Promise((resolve, reject) => {
     const child = spawn("bash", [script], {
       cwd: sandbox.dir,
+      // A process group of its own, so the guard can kill the script's children too: a child that
+      // hangs (a stuck resolver, say) would otherwise keep the output pipes, and the run, open.
+      detached: true,
       env: {
         PATH: `${join(sandbox.dir, "bin")}${delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,
         LANG: "C",
@@ -187,7 +190,7 @@ export function runScript(
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     // A safety net for a script that hangs, not a measurement: the fake clock measures waits.
-    const guard = setTimeout(() => child.kill("SIGKILL"), guardMs);
+    const guard = setTimeout(() => process.kill(-(child.pid as number), "SIGKILL"), guardMs);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(guard);
