@@ -1,6 +1,12 @@
+import { App } from "cdktf";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PropsValidationError } from "../modules/shared/validation";
+import { AZ_NAME_PATTERN, regionOfAz, REGION_PATTERN } from "../modules/shared/patterns";
 import { formatPath, gotValue, parsePath, SettingsError, valueAt } from "./errors";
-import type { Settings } from "./schema";
+import { checkSchema, SettingsSource } from "./load";
+import { Settings, SettingsSchema } from "./schema";
 
 interface SettingsSection {
   /** The settings section a construct's props come from. */
@@ -16,6 +22,11 @@ interface SettingsSection {
  */
 const SETTINGS_SECTION_OF_CONSTRUCT: Readonly<Record<string, SettingsSection>> = {
   network: { section: "network", renamedProps: { availabilityZones: "availabilityZones" } },
+  // `Network.fromExisting` is not a construct: its "path" is its name.
+  "Network.fromExisting": {
+    section: "network.existing",
+    renamedProps: { availabilityZones: "availabilityZones" },
+  },
   // The stack gives the file system one private subnet per AZ.
   "shared-file-system": { section: "fileSystem", renamedProps: { subnets: "availabilityZones" } },
   monitoring: { section: "monitoring", renamedProps: { region: "region" } },
@@ -26,45 +37,169 @@ const SETTINGS_SECTION_OF_CONSTRUCT: Readonly<Record<string, SettingsSection>> =
 
 /** The settings path of one module problem `<prop>: <message>` raised by the construct at `constructPath`. */
 export function settingsPathOf(constructPath: string, prop: string): string | undefined {
-  const [, constructId] = constructPath.split("/");
+  const [stackOrName, constructId] = constructPath.split("/");
+  const mapping = SETTINGS_SECTION_OF_CONSTRUCT[constructId ?? stackOrName];
   // A stack's own cross-module rules (e.g. efs-with-backup's) already name the settings path.
-  if (constructId === undefined) return prop;
-  const mapping = SETTINGS_SECTION_OF_CONSTRUCT[constructId];
+  if (constructId === undefined && !mapping) return prop;
   if (!mapping) return undefined;
   return mapping.renamedProps?.[prop] ?? `${mapping.section}.${prop}`;
 }
 
-/** Re-words a module's validation error as settings problems, `<settings.path>: <message> (got <value>)`. */
-export function moduleProblemsAsSettingsProblems(error: PropsValidationError, settings: Settings): string[] {
+/** One module problem, re-worded for the settings file. */
+interface SettingsProblem {
+  /** `<settings.path>: <message> (got <value>)`, or `<construct path>: <problem>` when no setting feeds it. */
+  readonly line: string;
+  /** The top-level settings key the problem is reported against, if any. */
+  readonly blamedSection?: string;
+  /** The top-level settings key that fed the construct that raised it, if any. */
+  readonly sourceSection?: string;
+}
+
+function asSettingsProblems(error: PropsValidationError, settings: Settings): SettingsProblem[] {
+  const [stackOrName, constructId] = error.constructPath.split("/");
+  const source = SETTINGS_SECTION_OF_CONSTRUCT[constructId ?? stackOrName]?.section.split(".")[0];
   return error.problems.map((problem) => {
     const separator = problem.indexOf(": ");
     const prop = separator < 0 ? "" : problem.slice(0, separator);
     const message = separator < 0 ? problem : problem.slice(separator + 2);
     const path = settingsPathOf(error.constructPath, prop);
-    if (path === undefined) return `${error.constructPath}: ${problem}`;
+    if (path === undefined) return { line: `${error.constructPath}: ${problem}`, sourceSection: source };
     const segments = parsePath(path);
-    return `${formatPath(segments)}: ${message} ${gotValue(valueAt(settings, segments))}`;
+    const line = `${formatPath(segments)}: ${message} ${gotValue(valueAt(settings, segments), segments)}`;
+    const blamed = String(segments[0]);
+    return { line, blamedSection: blamed, sourceSection: source ?? blamed };
   });
 }
 
+/** Re-words a module's validation error as settings problems, `<settings.path>: <message> (got <value>)`. */
+export function moduleProblemsAsSettingsProblems(error: PropsValidationError, settings: Settings): string[] {
+  return asSettingsProblems(error, settings).map((problem) => problem.line);
+}
+
+/** Adds the stacks built from `settings` to `app`. */
+export type StackBuilder = (app: App, settings: Settings) => void;
+
 /**
- * Runs each stack builder, collecting every module validation error instead of stopping at the
- * first stack, and throws one `SettingsError` with all of them (duplicates, from stacks that share
- * settings, once). Any other error is rethrown as is.
+ * Validates the settings file completely and builds the stacks into `app`, or throws one
+ * `SettingsError` listing every problem: in the text, against the schema, and of every module.
+ *
+ * A module refuses its props by throwing, which stops the stack it is in, so one build finds the
+ * problems of one module per stack. When something is wrong, the stacks are therefore built again in
+ * throwaway apps, each time with the sections that already failed left at their defaults, until no
+ * new section fails: the rules of every section that parsed run, whatever is wrong elsewhere. The
+ * happy path builds once.
  */
-export function buildReportingSettingsPaths(
-  settings: Settings,
-  file: string,
-  builders: readonly (() => void)[],
-): void {
-  const problems = new Set<string>();
+export function buildFromSettings(
+  source: SettingsSource,
+  app: App,
+  builders: readonly StackBuilder[],
+): Settings {
+  const schema = checkSchema(source.input, source.textProblems);
+  if (schema.settings) {
+    const firstBuild = buildCollecting(app, schema.settings, builders);
+    if (firstBuild.length === 0) return schema.settings;
+    throw new SettingsError(source.file, collectModuleProblems(schema.settings, new Set(), builders));
+  }
+  const usable = usableSettings(source.input, schema.failedSections);
+  const moduleProblems = usable ? collectModuleProblems(usable.settings, usable.replaced, builders) : [];
+  throw new SettingsError(source.file, [...new Set([...schema.problems, ...moduleProblems])]);
+}
+
+/** Runs each builder; returns the problems of the modules that refused their props. */
+function buildCollecting(app: App, settings: Settings, builders: readonly StackBuilder[]): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
   for (const build of builders) {
     try {
-      build();
+      build(app, settings);
     } catch (error) {
       if (!(error instanceof PropsValidationError)) throw error;
-      for (const problem of moduleProblemsAsSettingsProblems(error, settings)) problems.add(problem);
+      problems.push(...asSettingsProblems(error, settings));
     }
   }
-  if (problems.size > 0) throw new SettingsError(file, [...problems]);
+  return problems;
+}
+
+/** Sections the stacks cannot do without: they are replaced by stand-ins, never left out. */
+const REQUIRED_SECTIONS = new Set(["region", "availabilityZones"]);
+/** Enough rounds for every section to fail once. */
+const MAX_ROUNDS = 10;
+
+/**
+ * Every module problem of `settings`, leaving out those about `replaced` sections (defaults or
+ * stand-ins, not what the user wrote). Each round builds the stacks in a throwaway app, then puts
+ * the sections whose modules failed back to their defaults so that the modules after them run too.
+ */
+function collectModuleProblems(
+  settings: Settings,
+  replaced: ReadonlySet<string>,
+  builders: readonly StackBuilder[],
+): string[] {
+  const lines = new Set<string>();
+  const leftOut = new Set(replaced);
+  let current: Record<string, unknown> = { ...settings };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const problems = withScratchApp((app) => buildCollecting(app, current as Settings, builders));
+    const failing = new Set<string>();
+    for (const problem of problems) {
+      if (problem.blamedSection === undefined || !leftOut.has(problem.blamedSection)) lines.add(problem.line);
+      for (const section of [problem.sourceSection, problem.blamedSection]) {
+        if (section !== undefined && !REQUIRED_SECTIONS.has(section) && !leftOut.has(section)) {
+          failing.add(section);
+        }
+      }
+    }
+    if (failing.size === 0) break;
+    for (const section of failing) leftOut.add(section);
+    current = Object.fromEntries(Object.entries(current).filter(([key]) => !leftOut.has(key)));
+  }
+  return [...lines];
+}
+
+function withScratchApp<T>(use: (app: App) => T): T {
+  // An App makes its output directory at once; nothing is synthesized into it.
+  const outdir = mkdtempSync(join(tmpdir(), "efs-settings-check-"));
+  try {
+    return use(new App({ outdir }));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Settings the stacks can be built from: the input without its failed sections, with valid
+ * stand-ins for a failed `region` or `availabilityZones`. Undefined when there is no such thing
+ * (the input is not even an object). `replaced` names every section left out or stood in for.
+ */
+function usableSettings(
+  input: unknown,
+  failedSections: ReadonlySet<string>,
+): { settings: Settings; replaced: Set<string> } | undefined {
+  if (typeof input !== "object" || input === null || Array.isArray(input) || failedSections.has("")) {
+    return undefined;
+  }
+  const replaced = new Set(failedSections);
+  const candidate: Record<string, unknown> = Object.fromEntries(
+    Object.entries(input).filter(([key]) => !replaced.has(key)),
+  );
+  const given = input as Record<string, unknown>;
+  const zones = Array.isArray(given.availabilityZones) ? given.availabilityZones : [];
+  const firstZone = zones.find((zone) => typeof zone === "string" && AZ_NAME_PATTERN.test(zone));
+  if (replaced.has("region")) {
+    candidate.region = typeof firstZone === "string" ? regionOfAz(firstZone) : "eu-west-1";
+  }
+  if (replaced.has("availabilityZones")) {
+    const region = String(candidate.region);
+    candidate.availabilityZones = REGION_PATTERN.test(region) ? [`${region}a`, `${region}b`] : [];
+  }
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const result = SettingsSchema.safeParse(candidate);
+    if (result.success) return { settings: result.data, replaced };
+    const sections = new Set(result.error.issues.map((issue) => String(issue.path[0] ?? "")));
+    if ([...sections].some((section) => section === "" || REQUIRED_SECTIONS.has(section))) return undefined;
+    for (const section of sections) {
+      replaced.add(section);
+      delete candidate[section];
+    }
+  }
+  return undefined;
 }

@@ -21,10 +21,12 @@ export function remoteStateOf(settings: Settings): RemoteStateOptions | undefine
 
 /** The props of the `efs` and `efs-with-backup` stacks (the `efs` stack ignores `backup`). */
 export function toStackProps(settings: Settings): EfsWithBackupStackProps {
-  const { network, fileSystem, monitoring, clients, backup } = settings;
+  const { fileSystem, monitoring, clients, backup } = settings;
+  const { existing, ...network } = settings.network ?? {};
   return {
     region: settings.region,
     network: { ...network, availabilityZones: settings.availabilityZones },
+    existingNetwork: existing && { ...existing, availabilityZones: settings.availabilityZones },
     fileSystem,
     monitoring,
     clients,

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Network, NetworkProps, SubnetRef } from "../modules/network";
+import { Network, NetworkProps, NetworkRef, SubnetRef } from "../modules/network";
 import { SharedFileSystem, SharedFileSystemProps } from "../modules/efs";
 import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
 import { EfsClients, EfsClientsProps } from "../modules/clients";
@@ -27,6 +27,12 @@ export interface EfsStackProps {
   readonly region: string;
   /** The network to create. Its `availabilityZones` must be in `region`. */
   readonly network: NetworkProps;
+  /**
+   * An existing VPC and its subnets, used instead of creating `network` (of which only
+   * `availabilityZones` then matters). Checked by `Network.fromExisting`.
+   * @default - the stack creates the network
+   */
+  readonly existingNetwork?: NetworkRef;
   /**
    * File-system settings. The VPC and mount-target subnets come from the network.
    * @default - the module's defaults: encrypted, elastic, generalPurpose, IA after 30 days
@@ -59,7 +65,7 @@ export interface EfsStackProps {
  * mount target per AZ.
  */
 export class EfsStack extends TerraformStack {
-  readonly network: Network;
+  readonly network: NetworkRef;
   readonly sharedFileSystem: SharedFileSystem;
   readonly monitoring: EfsMonitoring;
   readonly clients: EfsClients;
@@ -72,7 +78,9 @@ export class EfsStack extends TerraformStack {
       defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
     });
 
-    this.network = new Network(this, "network", props.network);
+    this.network = props.existingNetwork
+      ? Network.fromExisting(props.existingNetwork)
+      : new Network(this, "network", props.network);
     this.sharedFileSystem = new SharedFileSystem(this, "shared-file-system", {
       ...props.fileSystem,
       vpcId: this.network.vpcId,
