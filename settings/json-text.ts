@@ -11,6 +11,11 @@ export type JsonPath = readonly (string | number)[];
 export interface TextProblem {
   readonly path: JsonPath;
   readonly message: string;
+  /**
+   * The value at `path` is not what the file says (a reserved key, Infinity), so the schema's own
+   * complaints about it would only confuse: this problem replaces them.
+   */
+  readonly replacesSchemaIssues: boolean;
 }
 
 /** Key names JavaScript gives a meaning of its own; a value under them can vanish or be misread. */
@@ -69,7 +74,11 @@ export function scanJsonText(text: string): TextProblem[] {
     if (number) {
       at = NUMBER.lastIndex;
       if (!Number.isFinite(Number(number[0]))) {
-        problems.push({ path, message: `must be a finite number (got ${number[0]})` });
+        problems.push({
+          path,
+          message: `must be a finite number (got ${number[0]})`,
+          replacesSchemaIssues: true,
+        });
       }
       return;
     }
@@ -95,6 +104,7 @@ export function scanJsonText(text: string): TextProblem[] {
       if (RESERVED_KEYS.includes(key)) {
         problems.push({
           path: keyPath,
+          replacesSchemaIssues: true,
           message: `is a reserved key name: "__proto__", "constructor" and "prototype" are refused anywhere, because JavaScript gives them a meaning of their own and their values can be lost silently`,
         });
       }
@@ -105,6 +115,7 @@ export function scanJsonText(text: string): TextProblem[] {
       } else {
         problems.push({
           path: keyPath,
+          replacesSchemaIssues: false,
           message: `is given twice (lines ${earlier} and ${keyLine}); JSON keeps only the last one and silently drops the other: merge them into one`,
         });
       }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { formatIssues, formatPath, SettingsError } from "./errors";
-import { scanJsonText, TextProblem } from "./json-text";
+import { JsonPath, scanJsonText, TextProblem } from "./json-text";
 import { Settings, SettingsSchema } from "./schema";
 
 /** Where `main.ts` reads settings from when `STACK_CONFIG` is not set (relative to the project root). */
@@ -20,8 +20,8 @@ export interface SettingsSource {
 export interface SchemaResult {
   readonly settings?: Settings;
   readonly problems: readonly string[];
-  /** Top-level keys (sections) that have a problem. */
-  readonly failedSections: ReadonlySet<string>;
+  /** The path of every refused value (an unknown key counts as a value). */
+  readonly refusedPaths: readonly JsonPath[];
 }
 
 /** Reads a settings file and checks its text; throws a `SettingsError` when it is unreadable or not JSON. */
@@ -56,17 +56,16 @@ export function checkSchema(input: unknown, textProblems: readonly TextProblem[]
     ...formatIssues(
       issues,
       input,
-      textProblems.map((problem) => problem.path),
+      textProblems.filter((problem) => problem.replacesSchemaIssues).map((problem) => problem.path),
     ),
   ];
-  const failedSections = new Set<string>();
-  for (const { path } of textProblems) failedSections.add(String(path[0] ?? ""));
+  const refusedPaths: JsonPath[] = textProblems.map((problem) => problem.path);
   for (const issue of issues) {
-    if (issue.path.length > 0) failedSections.add(String(issue.path[0]));
-    else if (issue.code === "unrecognized_keys") issue.keys.forEach((key) => failedSections.add(key));
-    else failedSections.add("");
+    const path = issue.path as JsonPath;
+    if (issue.code === "unrecognized_keys") refusedPaths.push(...issue.keys.map((key) => [...path, key]));
+    else refusedPaths.push(path);
   }
-  return { settings: problems.length === 0 ? result.data : undefined, problems, failedSections };
+  return { settings: problems.length === 0 ? result.data : undefined, problems, refusedPaths };
 }
 
 /**

@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { PropsValidationError } from "../modules/shared/validation";
 import { AZ_NAME_PATTERN, regionOfAz, REGION_PATTERN } from "../modules/shared/patterns";
 import { formatPath, gotValue, parsePath, SettingsError, valueAt } from "./errors";
+import type { JsonPath } from "./json-text";
+
+type PathSegment = string | number;
 import { checkSchema, SettingsSource } from "./load";
 import { Settings, SettingsSchema } from "./schema";
 
@@ -49,7 +52,9 @@ export function settingsPathOf(constructPath: string, prop: string): string | un
 interface SettingsProblem {
   /** `<settings.path>: <message> (got <value>)`, or `<construct path>: <problem>` when no setting feeds it. */
   readonly line: string;
-  /** The top-level settings key the problem is reported against, if any. */
+  /** The settings path the problem is reported against, if any. */
+  readonly blamedPath?: readonly PathSegment[];
+  /** Its top-level settings key. */
   readonly blamedSection?: string;
   /** The top-level settings key that fed the construct that raised it, if any. */
   readonly sourceSection?: string;
@@ -64,10 +69,10 @@ function asSettingsProblems(error: PropsValidationError, settings: Settings): Se
     const message = separator < 0 ? problem : problem.slice(separator + 2);
     const path = settingsPathOf(error.constructPath, prop);
     if (path === undefined) return { line: `${error.constructPath}: ${problem}`, sourceSection: source };
-    const segments = parsePath(path);
+    const segments = parsePath(path) as PathSegment[];
     const line = `${formatPath(segments)}: ${message} ${gotValue(valueAt(settings, segments), segments)}`;
     const blamed = String(segments[0]);
-    return { line, blamedSection: blamed, sourceSection: source ?? blamed };
+    return { line, blamedPath: segments, blamedSection: blamed, sourceSection: source ?? blamed };
   });
 }
 
@@ -85,9 +90,11 @@ export type StackBuilder = (app: App, settings: Settings) => void;
  *
  * A module refuses its props by throwing, which stops the stack it is in, so one build finds the
  * problems of one module per stack. When something is wrong, the stacks are therefore built again in
- * throwaway apps, each time with the sections that already failed left at their defaults, until no
- * new section fails: the rules of every section that parsed run, whatever is wrong elsewhere. The
- * happy path builds once.
+ * throwaway apps: first from the settings without every value the schema refused (those fall back
+ * to their defaults; a missing region or AZ list gets a valid stand-in), then each time with the
+ * sections whose modules failed left at their defaults too, until no new section fails. So the
+ * rules of every section run, whatever is wrong elsewhere; problems about a value the user did not
+ * write (a default, a stand-in) are left out. The happy path builds once.
  */
 export function buildFromSettings(
   source: SettingsSource,
@@ -98,10 +105,10 @@ export function buildFromSettings(
   if (schema.settings) {
     const firstBuild = buildCollecting(app, schema.settings, builders);
     if (firstBuild.length === 0) return schema.settings;
-    throw new SettingsError(source.file, collectModuleProblems(schema.settings, new Set(), builders));
+    throw new SettingsError(source.file, collectModuleProblems(schema.settings, [], builders));
   }
-  const usable = usableSettings(source.input, schema.failedSections);
-  const moduleProblems = usable ? collectModuleProblems(usable.settings, usable.replaced, builders) : [];
+  const usable = usableSettings(source.input, schema.refusedPaths);
+  const moduleProblems = usable ? collectModuleProblems(usable.settings, usable.removed, builders) : [];
   throw new SettingsError(source.file, [...new Set([...schema.problems, ...moduleProblems])]);
 }
 
@@ -119,29 +126,37 @@ function buildCollecting(app: App, settings: Settings, builders: readonly StackB
   return problems;
 }
 
-/** Sections the stacks cannot do without: they are replaced by stand-ins, never left out. */
+/** Sections the stacks cannot do without: they get stand-ins, never left out. */
 const REQUIRED_SECTIONS = new Set(["region", "availabilityZones"]);
-/** Enough rounds for every section to fail once. */
-const MAX_ROUNDS = 10;
+/** Enough rounds for every section, or every nesting level, to fail once. */
+const MAX_ROUNDS = 12;
+
+function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
+}
 
 /**
- * Every module problem of `settings`, leaving out those about `replaced` sections (defaults or
- * stand-ins, not what the user wrote). Each round builds the stacks in a throwaway app, then puts
+ * Every module problem of `settings`, leaving out those about a `removed` value (a default or a
+ * stand-in now, not what the user wrote). Each round builds the stacks in a throwaway app, then puts
  * the sections whose modules failed back to their defaults so that the modules after them run too.
  */
 function collectModuleProblems(
   settings: Settings,
-  replaced: ReadonlySet<string>,
+  removed: readonly JsonPath[],
   builders: readonly StackBuilder[],
 ): string[] {
   const lines = new Set<string>();
-  const leftOut = new Set(replaced);
+  const leftOut = new Set<string>();
+  const isAboutRemoved = (path: readonly PathSegment[]) =>
+    [...removed, ...[...leftOut].map((section) => [section])].some(
+      (gone) => isPrefix(gone, path) || isPrefix(path, gone),
+    );
   let current: Record<string, unknown> = { ...settings };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const problems = withScratchApp((app) => buildCollecting(app, current as Settings, builders));
     const failing = new Set<string>();
     for (const problem of problems) {
-      if (problem.blamedSection === undefined || !leftOut.has(problem.blamedSection)) lines.add(problem.line);
+      if (problem.blamedPath === undefined || !isAboutRemoved(problem.blamedPath)) lines.add(problem.line);
       for (const section of [problem.sourceSection, problem.blamedSection]) {
         if (section !== undefined && !REQUIRED_SECTIONS.has(section) && !leftOut.has(section)) {
           failing.add(section);
@@ -166,40 +181,70 @@ function withScratchApp<T>(use: (app: App) => T): T {
 }
 
 /**
- * Settings the stacks can be built from: the input without its failed sections, with valid
- * stand-ins for a failed `region` or `availabilityZones`. Undefined when there is no such thing
- * (the input is not even an object). `replaced` names every section left out or stood in for.
+ * Settings the stacks can be built from: the input without each value the schema refused (the
+ * nearest object key above each problem is removed, and its parent next round if that is still not
+ * valid), with valid stand-ins for a refused `region` or `availabilityZones`. Undefined when there is
+ * no such thing (the input is not even an object). `removed` lists every path taken out.
  */
 function usableSettings(
   input: unknown,
-  failedSections: ReadonlySet<string>,
-): { settings: Settings; replaced: Set<string> } | undefined {
-  if (typeof input !== "object" || input === null || Array.isArray(input) || failedSections.has("")) {
-    return undefined;
-  }
-  const replaced = new Set(failedSections);
-  const candidate: Record<string, unknown> = Object.fromEntries(
-    Object.entries(input).filter(([key]) => !replaced.has(key)),
-  );
-  const given = input as Record<string, unknown>;
-  const zones = Array.isArray(given.availabilityZones) ? given.availabilityZones : [];
-  const firstZone = zones.find((zone) => typeof zone === "string" && AZ_NAME_PATTERN.test(zone));
-  if (replaced.has("region")) {
-    candidate.region = typeof firstZone === "string" ? regionOfAz(firstZone) : "eu-west-1";
-  }
-  if (replaced.has("availabilityZones")) {
-    const region = String(candidate.region);
-    candidate.availabilityZones = REGION_PATTERN.test(region) ? [`${region}a`, `${region}b`] : [];
-  }
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = SettingsSchema.safeParse(candidate);
-    if (result.success) return { settings: result.data, replaced };
-    const sections = new Set(result.error.issues.map((issue) => String(issue.path[0] ?? "")));
-    if ([...sections].some((section) => section === "" || REQUIRED_SECTIONS.has(section))) return undefined;
-    for (const section of sections) {
-      replaced.add(section);
-      delete candidate[section];
+  refusedPaths: readonly JsonPath[],
+): { settings: Settings; removed: JsonPath[] } | undefined {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
+  // A deep copy through JSON keeps "__proto__" as an own key, so it can be deleted like any other.
+  const candidate = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
+  const removed: JsonPath[] = [];
+  const isRemoved = (path: JsonPath) => removed.some((gone) => isPrefix(gone, path));
+  /** Takes the value at `path` out; false when nothing can be taken out any more. */
+  const remove = (path: JsonPath): boolean => {
+    let target = objectKeyPath(path);
+    // Refused again although taken out: a required key is missing now, so its object goes too.
+    while (target.length > 0 && isRemoved(target)) target = objectKeyPath(target.slice(0, -1));
+    if (target.length === 0) return false;
+    removed.push(target);
+    const key = String(target[target.length - 1]);
+    if (target.length === 1 && REQUIRED_SECTIONS.has(key)) {
+      standIn(candidate, key, input as Record<string, unknown>);
+      return true;
     }
+    const parent = valueAt(candidate, target.slice(0, -1));
+    if (typeof parent === "object" && parent !== null) delete (parent as Record<string, unknown>)[key];
+    return true;
+  };
+  let pending = refusedPaths;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (!pending.every(remove)) return undefined;
+    const result = SettingsSchema.safeParse(candidate);
+    if (result.success) return { settings: result.data, removed };
+    pending = result.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => [...issue.path, key] as JsonPath)
+        : [issue.path as JsonPath],
+    );
   }
   return undefined;
+}
+
+/** The path up to its last object key: array indexes below that key are taken out with it. */
+function objectKeyPath(path: JsonPath): JsonPath {
+  let end = 0;
+  path.forEach((segment, i) => {
+    if (typeof segment === "string") end = i + 1;
+  });
+  return path.slice(0, end);
+}
+
+/** A valid value for a refused required field: the Region of the first AZ, or two AZs of the Region. */
+function standIn(candidate: Record<string, unknown>, key: string, input: Record<string, unknown>): void {
+  const zones = Array.isArray(input.availabilityZones) ? input.availabilityZones : [];
+  const firstZone = zones.find((zone) => typeof zone === "string" && AZ_NAME_PATTERN.test(zone));
+  if (key === "region") {
+    candidate.region = typeof firstZone === "string" ? regionOfAz(firstZone) : "eu-west-1";
+  } else {
+    const region =
+      typeof candidate.region === "string" && REGION_PATTERN.test(candidate.region)
+        ? candidate.region
+        : "eu-west-1";
+    candidate.availabilityZones = [`${region}a`, `${region}b`];
+  }
 }
