@@ -7,13 +7,7 @@ import { EfsStack } from "../../stacks/efs-stack";
 import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 import { SettingsError } from "../../settings/errors";
 import { scanJsonText } from "../../settings/json-text";
-import {
-  checkSchema,
-  loadSettings,
-  parseSettings,
-  readSettingsSource,
-  SettingsSource,
-} from "../../settings/load";
+import { checkSchema, loadSettings, readSettingsSource, SettingsSource } from "../../settings/load";
 import { buildFromSettings, StackBuilder } from "../../settings/module-errors";
 import { toStackProps } from "../../settings/stack-props";
 
@@ -393,25 +387,5 @@ describe("network.existing", () => {
       expect.stringMatching(/^network\.existing\.privateSubnets: must list 2 to 6 subnets \(got /),
       expect.stringMatching(/^network\.existing\.privateSubnets: has no subnet in \["eu-west-1b"\]/),
     ]);
-  });
-
-  test("the stacks use the VPC and subnets as given and create no network", () => {
-    const settings = parseSettings({ ...BASE, network: { existing } }, "env.json");
-    const stack = new EfsWithBackupStack(Testing.app(), "efs-with-backup", toStackProps(settings));
-    const json = JSON.parse(Testing.synth(stack));
-    expect(json.resource.aws_vpc).toBeUndefined();
-    expect(json.resource.aws_subnet).toBeUndefined();
-    const mountTargets = Object.values<{ subnet_id: string }>(json.resource.aws_efs_mount_target);
-    expect(mountTargets.map((m) => m.subnet_id).sort()).toEqual([
-      "subnet-0bbbbbbbbbbbbbbb1",
-      "subnet-0bbbbbbbbbbbbbbb2",
-    ]);
-    const instances = Object.values<{ subnet_id: string }>(json.resource.aws_instance);
-    expect(new Set(instances.map((i) => i.subnet_id))).toEqual(
-      new Set(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]),
-    );
-    const groups = Object.values<{ vpc_id: string }>(json.resource.aws_security_group);
-    expect(groups.map((g) => g.vpc_id)).toEqual(groups.map(() => "vpc-0123456789abcdef0"));
-    expect(json.output.vpc_id.value).toBe("vpc-0123456789abcdef0");
   });
 });
