@@ -72,7 +72,12 @@ export function formatIssues(
   const lines: string[] = [];
   const isExplained = (path: readonly PathSegment[]) =>
     explained.some((prefix) => prefix.every((segment, i) => path[i] === segment));
+  // Zod still runs a list's length checks on a value that is not a list; the type says it all.
+  const wrongType = new Set(
+    issues.filter((issue) => issue.code === "invalid_type").map((issue) => formatPath(issue.path)),
+  );
   for (const issue of issues) {
+    if (issue.code !== "invalid_type" && wrongType.has(formatPath(issue.path))) continue;
     if (issue.code === "unrecognized_keys") {
       // One line per key, so each typo is named with its full path.
       for (const key of issue.keys) {
@@ -96,7 +101,7 @@ function describeProblem(issue: z.core.$ZodIssue, value: unknown): string {
       // A message of our own (the schema's `error`) says more than zod's default.
       if (!issue.message.startsWith("Invalid input")) return issue.message;
       if (issue.expected === "int" && typeof value === "number") return "must be a whole number";
-      return `must be ${article(issue.expected === "int" ? "whole number" : issue.expected)}, not ${article(jsonType(value))}`;
+      return `must be ${article(EXPECTED_NAMES[issue.expected] ?? issue.expected)}, not ${article(jsonType(value))}`;
     case "invalid_key":
       return `key ${issue.issues.map((inner) => inner.message).join("; ")}`;
     case "invalid_value":
@@ -113,6 +118,9 @@ function describeProblem(issue: z.core.$ZodIssue, value: unknown): string {
       return issue.message;
   }
 }
+
+/** Zod's names of types, in JSON's words. */
+const EXPECTED_NAMES: Readonly<Record<string, string>> = { int: "whole number", record: "object" };
 
 function article(noun: string): string {
   return noun === "null" ? noun : `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;

@@ -185,14 +185,14 @@ const network = section({
       "subnets",
       2,
     ).describe(
-      "Subnets for the clients and the backup host (a route to the internet or VPC endpoints), one in each of availabilityZones.",
+      "Subnets for the clients and the backup host (a route to the internet or VPC endpoints), one in each of availabilityZones (2 to 6).",
     ),
     privateSubnets: list(
       existingSubnet("A subnet for a mount target."),
       SETTINGS_LIMITS.availabilityZones,
       "subnets",
       2,
-    ).describe("Subnets for the mount targets, one in each of availabilityZones."),
+    ).describe("Subnets for the mount targets, one in each of availabilityZones (2 to 6)."),
   })
     .describe(
       "Use this existing VPC and its subnets instead of creating a network (then no vpcCidr, subnet CIDRs, flowLogs or namePrefix). Default: a VPC is created.",

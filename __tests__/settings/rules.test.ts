@@ -133,6 +133,13 @@ describe("messages", () => {
     expect(problems.join("\n")).not.toMatch(/Too (small|big)|expected/);
   });
 
+  test("one line per wrong type, in JSON's words", () => {
+    expect(problemsOf({ ...BASE, availabilityZones: "eu-west-1a", tags: [] })).toEqual([
+      'availabilityZones: must be an array, not a string (got "eu-west-1a")',
+      "tags: must be an object, not an array (got [])",
+    ]);
+  });
+
   test("a VPC too small for the default subnets blames vpcCidr and says what fits", () => {
     const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
     expect(problemsOf({ ...BASE, availabilityZones: zones, network: { vpcCidr: "10.0.0.0/26" } })).toEqual([
