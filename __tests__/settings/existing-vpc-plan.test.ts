@@ -4,28 +4,13 @@ import { parseSettings } from "../../settings/load";
 import { toStackProps } from "../../settings/stack-props";
 import { fullSynth } from "../helpers/synth";
 import { planStack, PlanResult, plannedResources } from "../helpers/terraform";
+import { EXISTING_NETWORK, MINIMAL_SETTINGS } from "./fixtures";
 
 // `network.existing` from a settings file, through toStackProps and Network.fromExisting, planned
 // offline: the ids are plain strings, so the plan needs no AWS call and creates no network.
 // (The stack's configuration itself is validated by the plan tests in __tests__/stacks.)
 
-const SETTINGS = {
-  region: "eu-west-1",
-  availabilityZones: ["eu-west-1a", "eu-west-1b"],
-  network: {
-    existing: {
-      vpcId: "vpc-0123456789abcdef0",
-      publicSubnets: [
-        { id: "subnet-0aaaaaaaaaaaaaaa1", availabilityZone: "eu-west-1a" },
-        { id: "subnet-0aaaaaaaaaaaaaaa2", availabilityZone: "eu-west-1b" },
-      ],
-      privateSubnets: [
-        { id: "subnet-0bbbbbbbbbbbbbbb1", availabilityZone: "eu-west-1a" },
-        { id: "subnet-0bbbbbbbbbbbbbbb2", availabilityZone: "eu-west-1b" },
-      ],
-    },
-  },
-};
+const SETTINGS = { ...MINIMAL_SETTINGS, network: { existing: EXISTING_NETWORK } };
 
 let result: PlanResult;
 

@@ -10,6 +10,7 @@ import { scanJsonText } from "../../settings/json-text";
 import { checkSchema, loadSettings, readSettingsSource, SettingsSource } from "../../settings/load";
 import { buildFromSettings, StackBuilder } from "../../settings/module-errors";
 import { toStackProps } from "../../settings/stack-props";
+import { EXISTING_NETWORK, MINIMAL_SETTINGS } from "./fixtures";
 
 // Each rule added for issue #15 (part 3) and the existing-VPC settings (issue #11), with its exact
 // message. In-process: the loader and the stack builders that main.ts uses, without a child process.
@@ -19,7 +20,7 @@ const PROJECT_STACKS: readonly StackBuilder[] = [
   (app, settings) => new EfsWithBackupStack(app, "efs-with-backup", toStackProps(settings)),
 ];
 
-const BASE = { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"] };
+const BASE = MINIMAL_SETTINGS;
 
 function sourceOf(text: string): SettingsSource {
   const file = join(mkdtempSync(join(tmpdir(), "efs-rules-")), "settings.json");
@@ -340,17 +341,7 @@ describe("upper bounds", () => {
 });
 
 describe("network.existing", () => {
-  const existing = {
-    vpcId: "vpc-0123456789abcdef0",
-    publicSubnets: [
-      { id: "subnet-0aaaaaaaaaaaaaaa1", availabilityZone: "eu-west-1a" },
-      { id: "subnet-0aaaaaaaaaaaaaaa2", availabilityZone: "eu-west-1b" },
-    ],
-    privateSubnets: [
-      { id: "subnet-0bbbbbbbbbbbbbbb1", availabilityZone: "eu-west-1a" },
-      { id: "subnet-0bbbbbbbbbbbbbbb2", availabilityZone: "eu-west-1b" },
-    ],
-  };
+  const existing = EXISTING_NETWORK;
 
   test("ids, AZs, one subnet per AZ, and no settings for a VPC we would create", () => {
     const problems = problemsOf({
