@@ -2,7 +2,11 @@ import { Testing } from "cdktf";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { validateClientsProps } from "../../modules/clients/validate";
 import { validateFileSystemProps } from "../../modules/efs/validate";
+import type { EfsMonitoringProps } from "../../modules/monitoring";
+import { validateMonitoringProps } from "../../modules/monitoring/validate";
+import type { EfsClientsProps } from "../../modules/clients";
 import { EfsStack } from "../../stacks/efs-stack";
 import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 import { SettingsError } from "../../settings/errors";
@@ -337,6 +341,35 @@ describe("upper bounds", () => {
   ])("%#: %s", (change, message) => {
     const [problem] = problemsOf({ ...BASE, ...change });
     expect(problem.startsWith(`${message} (got `)).toBe(true);
+  });
+});
+
+describe("the modules' own bounds, for library users", () => {
+  test("at most 20 alarm e-mail addresses", () => {
+    const alarmEmails = Array.from({ length: 21 }, (_, i) => `ops${i}@example.com`);
+    const props = { region: "eu-west-1", alarmEmails } as unknown as EfsMonitoringProps;
+    expect(() => validateMonitoringProps("stack/monitoring", props)).toThrow(
+      "alarmEmails: has 21 addresses; at most 20: subscribe a mailing list instead",
+    );
+  });
+
+  test("at most 100 clients", () => {
+    const props = {
+      count: 101,
+      subnets: [{ id: "subnet-a", availabilityZone: "eu-west-1a" }],
+    } as unknown as EfsClientsProps;
+    const mount = {
+      fileSystemId: "fs-1",
+      dnsName: "fs-1.efs.eu-west-1.amazonaws.com",
+      mountPath: "/home",
+      mountMethod: "efs-utils",
+      readOnly: false,
+      seedFromLocal: true,
+      waitSeconds: 300,
+    };
+    expect(() => validateClientsProps("stack/clients", props, mount)).toThrow(
+      "count: 101 is not allowed; use an integer from 1 to 100",
+    );
   });
 });
 
