@@ -54,25 +54,26 @@ interface SettingsProblem {
   readonly line: string;
   /** The settings path the problem is reported against, if any. */
   readonly blamedPath?: readonly PathSegment[];
-  /** Its top-level settings key. */
-  readonly blamedSection?: string;
-  /** The top-level settings key that fed the construct that raised it, if any. */
-  readonly sourceSection?: string;
+  /**
+   * The settings section that fed the construct that raised it (`backup.ebsSnapshots`), else the
+   * top-level key it is reported against: what to leave at its defaults so the next modules run.
+   */
+  readonly section?: readonly PathSegment[];
 }
 
 function asSettingsProblems(error: PropsValidationError, settings: Settings): SettingsProblem[] {
   const [stackOrName, constructId] = error.constructPath.split("/");
-  const source = SETTINGS_SECTION_OF_CONSTRUCT[constructId ?? stackOrName]?.section.split(".")[0];
+  const fedBy = SETTINGS_SECTION_OF_CONSTRUCT[constructId ?? stackOrName]?.section;
+  const source = fedBy === undefined ? undefined : (parsePath(fedBy) as PathSegment[]);
   return error.problems.map((problem) => {
     const separator = problem.indexOf(": ");
     const prop = separator < 0 ? "" : problem.slice(0, separator);
     const message = separator < 0 ? problem : problem.slice(separator + 2);
     const path = settingsPathOf(error.constructPath, prop);
-    if (path === undefined) return { line: `${error.constructPath}: ${problem}`, sourceSection: source };
+    if (path === undefined) return { line: `${error.constructPath}: ${problem}`, section: source };
     const segments = parsePath(path) as PathSegment[];
     const line = `${formatPath(segments)}: ${message} ${gotValue(valueAt(settings, segments), segments)}`;
-    const blamed = String(segments[0]);
-    return { line, blamedPath: segments, blamedSection: blamed, sourceSection: source ?? blamed };
+    return { line, blamedPath: segments, section: source ?? segments.slice(0, 1) };
   });
 }
 
@@ -146,28 +147,37 @@ function collectModuleProblems(
   builders: readonly StackBuilder[],
 ): string[] {
   const lines = new Set<string>();
-  const leftOut = new Set<string>();
+  const leftOut: (readonly PathSegment[])[] = [];
   const isAboutRemoved = (path: readonly PathSegment[]) =>
-    [...removed, ...[...leftOut].map((section) => [section])].some(
-      (gone) => isPrefix(gone, path) || isPrefix(path, gone),
-    );
-  let current: Record<string, unknown> = { ...settings };
+    [...removed, ...leftOut].some((gone) => isPrefix(gone, path) || isPrefix(path, gone));
+  let current = settings;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const problems = withScratchApp((app) => buildCollecting(app, current as Settings, builders));
-    const failing = new Set<string>();
-    for (const problem of problems) {
-      if (problem.blamedPath === undefined || !isAboutRemoved(problem.blamedPath)) lines.add(problem.line);
-      for (const section of [problem.sourceSection, problem.blamedSection]) {
-        if (section !== undefined && !REQUIRED_SECTIONS.has(section) && !leftOut.has(section)) {
-          failing.add(section);
-        }
-      }
+    const problems = withScratchApp((app) => buildCollecting(app, current, builders));
+    const failing: (readonly PathSegment[])[] = [];
+    for (const { line, blamedPath, section } of problems) {
+      if (blamedPath === undefined || !isAboutRemoved(blamedPath)) lines.add(line);
+      const canLeaveOut =
+        section !== undefined &&
+        !REQUIRED_SECTIONS.has(String(section[0])) &&
+        ![...leftOut, ...failing].some((gone) => isPrefix(gone, section));
+      if (canLeaveOut) failing.push(section);
     }
-    if (failing.size === 0) break;
-    for (const section of failing) leftOut.add(section);
-    current = Object.fromEntries(Object.entries(current).filter(([key]) => !leftOut.has(key)));
+    if (failing.length === 0) break;
+    leftOut.push(...failing);
+    current = withoutPaths(settings, leftOut);
   }
   return [...lines];
+}
+
+/** A copy of `settings` with the values at `paths` taken out (so they fall back to their defaults). */
+function withoutPaths(settings: Settings, paths: readonly (readonly PathSegment[])[]): Settings {
+  const copy = structuredClone(settings) as Record<string, unknown>;
+  for (const path of paths) {
+    const parent = valueAt(copy, path.slice(0, -1));
+    if (typeof parent === "object" && parent !== null)
+      delete (parent as Record<PathSegment, unknown>)[path[path.length - 1]];
+  }
+  return copy as Settings;
 }
 
 function withScratchApp<T>(use: (app: App) => T): T {
