@@ -36,6 +36,24 @@ test("a failing build leaves the previous output untouched and no staging direct
   expect(readdirSync(parent)).toEqual(["cdktf.out"]);
 });
 
+test("a failure after the synth has written its output still leaves the previous output untouched", async () => {
+  // GIVEN a previous output, and a synth that fails only after writing a stack of its own
+  const { parent, target } = previousOutput();
+  // WHEN
+  await expect(
+    synthIntoPlace(target, (app) => emptyStack(app, "new-stack"), {
+      beforeSwap: async () => {
+        throw new Error("late failure");
+      },
+    }),
+  ).rejects.toThrow("late failure");
+  // THEN nothing of the new synth reached the output, and its staging directory is gone
+  expect(readdirSync(join(target, "stacks"))).toEqual(["efs"]);
+  expect(existsSync(join(target, "manifest.json"))).toBe(false);
+  expect(readFileSync(join(target, "stacks", "efs", "cdk.tf.json"), "utf8")).toBe("previous synth");
+  expect(readdirSync(parent)).toEqual(["cdktf.out"]);
+});
+
 test("a good build replaces the output and keeps each stack's Terraform working files", async () => {
   // GIVEN
   const { parent, target } = previousOutput();

@@ -45,6 +45,24 @@ test("maps a construct's prop to the settings path that feeds it", () => {
   expect(settingsPathOf("efs/something-new", "x")).toBeUndefined();
 });
 
+// Written out by hand, not derived from the mapping table: a wrong entry there must fail here.
+test.each([
+  ["efs/network", "flowLogs.retentionDays", "network.flowLogs.retentionDays"],
+  ["efs/network", "availabilityZones", "availabilityZones"],
+  ["Network.fromExisting", "publicSubnets", "network.existing.publicSubnets"],
+  ["efs/shared-file-system", "subnets", "availabilityZones"],
+  ["efs/shared-file-system", "accessPoints.home.path", "fileSystem.accessPoints.home.path"],
+  ["efs/monitoring", "region", "region"],
+  ["efs/monitoring", "alarmEmails", "monitoring.alarmEmails"],
+  ["efs/clients", "subnets", "availabilityZones"],
+  ["efs/clients", "mountTargetWaitSeconds", "clients.mountTargetWaitSeconds"],
+  ["efs-with-backup/ebs-snapshot-backup", "keepDays", "backup.ebsSnapshots.keepDays"],
+  ["efs-with-backup/aws-backup", "vaultLock.minRetentionDays", "backup.awsBackup.vaultLock.minRetentionDays"],
+  ["efs-with-backup", "backup.awsBackup.enabled", "backup.awsBackup.enabled"],
+])("%s's %s is reported at %s", (constructPath, prop, settingsPath) => {
+  expect(settingsPathOf(constructPath, prop)).toBe(settingsPath);
+});
+
 test("throughput and performance contradictions are reported against fileSystem.*, once for both stacks", () => {
   // GIVEN elastic throughput with maxIO, and a provisioned rate without provisioned mode
   const settings = settingsWith({ performanceMode: "maxIO", provisionedThroughputMibps: 100 });
