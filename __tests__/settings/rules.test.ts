@@ -357,6 +357,7 @@ describe("the modules' own bounds, for library users", () => {
     const props = {
       count: 101,
       subnets: [{ id: "subnet-a", availabilityZone: "eu-west-1a" }],
+      fileSystem: {},
     } as unknown as EfsClientsProps;
     const mount = {
       fileSystemId: "fs-1",
