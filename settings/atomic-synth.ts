@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { constants } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
@@ -44,6 +45,8 @@ export async function synthIntoPlace(
     stopListening();
     // With our listener gone, the signal's default action ends the process, as the caller expects.
     process.kill(process.pid, signal);
+    // Should the signal be delivered late, never go on to the swap: end now, as a shell would report it.
+    process.exit(128 + constants.signals[signal]);
   };
   const stopListening = () => INTERRUPTS.forEach((signal) => process.off(signal, onInterrupt));
   INTERRUPTS.forEach((signal) => process.on(signal, onInterrupt));
