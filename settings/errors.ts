@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { show } from "../modules/shared/validation";
+import { SETTINGS_DEFAULTS } from "./defaults";
 
 /** Bad settings: every problem found, one line each, as `<json.path>: <problem> (got <value>)`. */
 export class SettingsError extends Error {
@@ -46,30 +48,48 @@ export function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   return current;
 }
 
-const MAX_SHOWN_VALUE = 120;
-
-/** `(got <json>)`, shortened for big values; `(got nothing)` for a missing field. */
-export function gotValue(value: unknown): string {
-  if (value === undefined) return "(got nothing)";
-  let shown = JSON.stringify(value);
-  if (shown.length > MAX_SHOWN_VALUE) shown = `${shown.slice(0, MAX_SHOWN_VALUE - 3)}...`;
-  return `(got ${shown})`;
+/**
+ * `(got <json>)`, shortened for big values. For a field left out: `(default <value>)` when a module
+ * fills it in, else `(not set)`.
+ */
+export function gotValue(value: unknown, path?: readonly PathSegment[]): string {
+  if (value !== undefined) return `(got ${show(value)})`;
+  const key = path && formatPath(path);
+  if (key !== undefined && key in SETTINGS_DEFAULTS) return `(default ${show(SETTINGS_DEFAULTS[key])})`;
+  return "(not set)";
 }
 
-/** One line per problem, each naming the JSON path, what is wrong or allowed, and the value found. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+/**
+ * One line per problem, each naming the JSON path, what is wrong or allowed, and the value found.
+ * Issues at or under a path in `explained` are left out: a problem found in the file's text (a
+ * reserved key, a number too large) already says more about them.
+ */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  explained: readonly (readonly PathSegment[])[] = [],
+): string[] {
   const lines: string[] = [];
+  const isExplained = (path: readonly PathSegment[]) =>
+    explained.some((prefix) => prefix.every((segment, i) => path[i] === segment));
+  // Zod still runs a list's length checks on a value that is not a list; the type says it all.
+  const wrongType = new Set(
+    issues.filter((issue) => issue.code === "invalid_type").map((issue) => formatPath(issue.path)),
+  );
   for (const issue of issues) {
+    if (issue.code !== "invalid_type" && wrongType.has(formatPath(issue.path))) continue;
     if (issue.code === "unrecognized_keys") {
       // One line per key, so each typo is named with its full path.
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        lines.push(`${formatPath(path)}: ${issue.message} ${gotValue(valueAt(input, path))}`);
+        if (isExplained(path)) continue;
+        lines.push(`${formatPath(path)}: ${issue.message} ${gotValue(valueAt(input, path), path)}`);
       }
       continue;
     }
+    if (isExplained(issue.path)) continue;
     const value = valueAt(input, issue.path);
-    lines.push(`${formatPath(issue.path)}: ${describeProblem(issue, value)} ${gotValue(value)}`);
+    lines.push(`${formatPath(issue.path)}: ${describeProblem(issue, value)} ${gotValue(value, issue.path)}`);
   }
   return lines;
 }
@@ -81,16 +101,26 @@ function describeProblem(issue: z.core.$ZodIssue, value: unknown): string {
       // A message of our own (the schema's `error`) says more than zod's default.
       if (!issue.message.startsWith("Invalid input")) return issue.message;
       if (issue.expected === "int" && typeof value === "number") return "must be a whole number";
-      return `must be ${article(issue.expected === "int" ? "whole number" : issue.expected)}, not ${article(jsonType(value))}`;
+      return `must be ${article(EXPECTED_NAMES[issue.expected] ?? issue.expected)}, not ${article(jsonType(value))}`;
     case "invalid_key":
       return `key ${issue.issues.map((inner) => inner.message).join("; ")}`;
     case "invalid_value":
       // Zod's own message already lists the allowed values; ours (custom `error`) does too.
       return issue.message.replace(/^Invalid option: expected one of /, "must be one of ");
+    case "too_small":
+    case "too_big":
+      // Our schema gives every bound its own message; this is the fallback in our words.
+      if (!/^Too (small|big)/.test(issue.message)) return issue.message;
+      return `must ${issue.code === "too_small" ? "be at least" : "be at most"} ${String(
+        issue.code === "too_small" ? issue.minimum : issue.maximum,
+      )}${issue.origin === "array" ? " items" : issue.origin === "string" ? " characters" : ""}`;
     default:
       return issue.message;
   }
 }
+
+/** Zod's names of types, in JSON's words. */
+const EXPECTED_NAMES: Readonly<Record<string, string>> = { int: "whole number", record: "object" };
 
 function article(noun: string): string {
   return noun === "null" ? noun : `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;

@@ -6,7 +6,29 @@ import {
   PROVISIONED_THROUGHPUT_MIBPS,
   ThroughputMode,
 } from "../modules/efs/types";
-import { LOG_RETENTION_DAYS } from "../modules/network";
+import { ACCESS_POINT_PATH, SECONDARY_GIDS_MAX } from "../modules/efs/validate";
+import { CLIENT_COUNT_MAX, MOUNT_TARGET_WAIT_SECONDS } from "../modules/clients/validate";
+import { ALARM_EMAILS_MAX, MAX_BURST_CREDIT_BALANCE_BYTES } from "../modules/monitoring/validate";
+import {
+  BACKUP_RETENTION_DAYS_MAX,
+  GP3_SIZE_GIB,
+  KEEP_DAYS_MAX,
+  RUN_TIMEOUT_MINUTES,
+  KEEP_LAST_MAX,
+  SNAPSHOT_INTERVAL_MINUTES,
+  VAULT_LOCK_CHANGEABLE_MIN_DAYS,
+} from "../modules/backup/validate";
+import { defaultSubnetCidrs, LOG_RETENTION_DAYS } from "../modules/network";
+import {
+  AZ_NAME_PATTERN,
+  KMS_KEY_ARN_PATTERN,
+  regionOfArnText,
+  regionOfAz,
+  REGION_PATTERN,
+  SUBNET_ID_PATTERN,
+  VPC_ID_PATTERN,
+} from "../modules/shared/patterns";
+import { show, tagProblems } from "../modules/shared/validation";
 import {
   KEEP_RELEASES,
   S3_BUCKET_NAME_PATTERN,
@@ -14,7 +36,6 @@ import {
   SYNC_TIMEOUT_SECONDS,
   TARGET_GROUP_ARN_PATTERN,
 } from "../modules/clients/code-sync";
-import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, REGION_PATTERN } from "../modules/shared/patterns";
 
 /*
  * The settings file of the reference app: one per environment (`config/<env>.json`), validated here
@@ -41,6 +62,40 @@ const DYNAMODB_TABLE_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
 // S3 object-key segments without the characters AWS says to avoid; no leading, trailing or double slash.
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * Upper bounds of the settings' lists. Each is far above what one environment needs, and keeps a
+ * typo (a count of 1000000) from running the synth until it is killed.
+ */
+export const SETTINGS_LIMITS = {
+  /** The most AZs any Region has (us-east-1: 6). */
+  availabilityZones: 6,
+  accessPoints: 100,
+  sshIngressCidrs: 50,
+  /** Auto Scaling's quota of target groups per group. */
+  targetGroupArns: 50,
+} as const;
+
+/** Tags the stacks put on resources themselves (provider default tags, and the Name tag). */
+const STACK_TAG_KEYS = ["Project", "Stack", "ManagedBy", "Name"];
+
+/** `must be an integer from <min> to <max> [unit]`, for the type check and both bounds alike. */
+function integer(min: number, max: number, unit = "") {
+  const error = `must be an integer from ${min} to ${max}${unit ? ` ${unit}` : ""}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** `must be a number from <min> to <max> [unit]`. */
+function numberIn(min: number, max: number, unit = "") {
+  const error = `must be a number from ${min} to ${max}${unit ? ` ${unit}` : ""}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A JSON array of at most `max` items; the message names the bound and what the list holds. */
+function list<T extends z.ZodType>(item: T, max: number, what: string, min = 0) {
+  const error = min > 0 ? `must list ${min} to ${max} ${what}` : `must list at most ${max} ${what}`;
+  return z.array(item).min(min, { error }).max(max, { error });
+}
 
 /** A JSON object that rejects unknown keys and names the keys it allows, so a typo never passes silently. */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
@@ -69,23 +124,30 @@ const kmsKeyArn = (description: string) =>
   z
     .string()
     .regex(KMS_KEY_ARN_PATTERN, {
-      error: 'must be a KMS key or alias ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."',
+      error: (issue) =>
+        typeof issue.input === "string" && issue.input.trim() !== issue.input
+          ? "must not start or end with white space: KMS would look for a key of that name and find none"
+          : 'must be a KMS key or alias ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."',
     })
     .describe(description);
 
-// The range (0 to 2^32-1) is the efs module's rule; here only the type.
-const posixId = (description: string) => z.int().describe(description);
+const posixId = (description: string) => integer(0, 4294967295, "(a POSIX id)").describe(description);
 
-const tags = z
-  .record(
-    z
+/** Tag maps: the rules EFS enforces, which the other services we tag share. */
+const tags = (description: string) => z.record(z.string(), z.string()).describe(description);
+
+function existingSubnet(description: string) {
+  return section({
+    id: z
       .string()
-      .min(1)
-      .max(128)
-      .refine((key) => !key.toLowerCase().startsWith("aws:"), { error: 'must not start with "aws:"' }),
-    z.string().max(256, { error: "must be at most 256 characters" }),
-  )
-  .describe("Tags for every resource, through the AWS provider's default tags. Keys up to 128 characters.");
+      .regex(SUBNET_ID_PATTERN, { error: 'must be a subnet id such as "subnet-0123456789abcdef0"' })
+      .describe("Subnet id."),
+    availabilityZone: z
+      .string()
+      .regex(AZ_NAME_PATTERN, { error: 'must be an AZ name such as "eu-west-1a"' })
+      .describe("The subnet's AZ, one of availabilityZones."),
+  }).describe(description);
+}
 
 const network = section({
   vpcCidr: cidr("IPv4 CIDR of the VPC, /16 to /28. Default 10.0.0.0/16.")
@@ -94,14 +156,12 @@ const network = section({
       return block === undefined || (block.prefixLength >= 16 && block.prefixLength <= 28);
     }, "must have a prefix from /16 to /28, as AWS allows for a VPC")
     .optional(),
-  publicSubnetCidrs: z
-    .array(cidr("CIDR of one public subnet."))
+  publicSubnetCidrs: list(cidr("CIDR of one public subnet."), SETTINGS_LIMITS.availabilityZones, "CIDRs")
     .describe(
       "CIDRs of the public (client) subnets, one per AZ in the order of availabilityZones, inside vpcCidr and not overlapping. Default: /24s from the first half of the VPC.",
     )
     .optional(),
-  privateSubnetCidrs: z
-    .array(cidr("CIDR of one private subnet."))
+  privateSubnetCidrs: list(cidr("CIDR of one private subnet."), SETTINGS_LIMITS.availabilityZones, "CIDRs")
     .describe(
       "CIDRs of the private (mount-target) subnets, one per AZ in the order of availabilityZones, inside vpcCidr and not overlapping. Default: /24s from the second half of the VPC.",
     )
@@ -124,6 +184,30 @@ const network = section({
     })
     .describe('Prefix of every network resource\'s Name tag. Default "efs".')
     .optional(),
+  existing: section({
+    vpcId: z
+      .string()
+      .regex(VPC_ID_PATTERN, { error: 'must be a VPC id such as "vpc-0123456789abcdef0"' })
+      .describe("Id of the existing VPC."),
+    publicSubnets: list(
+      existingSubnet("A subnet for clients."),
+      SETTINGS_LIMITS.availabilityZones,
+      "subnets",
+      2,
+    ).describe(
+      "Subnets for the clients and the backup host (a route to the internet or VPC endpoints), one in each of availabilityZones (2 to 6).",
+    ),
+    privateSubnets: list(
+      existingSubnet("A subnet for a mount target."),
+      SETTINGS_LIMITS.availabilityZones,
+      "subnets",
+      2,
+    ).describe("Subnets for the mount targets, one in each of availabilityZones (2 to 6)."),
+  })
+    .describe(
+      "Use this existing VPC and its subnets instead of creating a network (then no vpcCidr, subnet CIDRs, flowLogs or namePrefix). Default: a VPC is created.",
+    )
+    .optional(),
   // Issue #15 (tighter defaults): hosts without public IPs, behind VPC endpoints.
   hostSubnets: z
     .enum(["public", "private"], {
@@ -134,7 +218,7 @@ const network = section({
       'Where the clients and the backup host go. "public": public subnets, public IPs (the default). "private": private subnets, no public IPs; VPC endpoints for S3, SSM and the APIs the hosts call, charged per AZ and hour (README, "Hosts in private subnets").',
     )
     .optional(),
-}).describe("The VPC: one public and one private subnet per availability zone.");
+}).describe("The VPC: one public and one private subnet per availability zone, created or existing.");
 
 const transition = (description: string) =>
   z
@@ -144,11 +228,17 @@ const transition = (description: string) =>
     .describe(description);
 
 const accessPoint = section({
-  path: z.string().describe('The directory clients see as "/"; absolute, not "/" itself, e.g. "/home".'),
+  path: z
+    .string()
+    .describe(
+      `The directory clients see as "/"; absolute, not "/" itself, e.g. "/home". At most ${ACCESS_POINT_PATH.maxLength} characters and ${ACCESS_POINT_PATH.maxDepth} directories deep, without $ # < > ; \` | & ? { } ^ *.`,
+    ),
   posixUser: section({
     uid: posixId("User id every request is made as."),
     gid: posixId("Group id every request is made as."),
-    secondaryGids: z.array(posixId("A secondary group id.")).describe("Secondary group ids.").optional(),
+    secondaryGids: list(posixId("A secondary group id."), SECONDARY_GIDS_MAX, "group ids")
+      .describe(`Secondary group ids, at most ${SECONDARY_GIDS_MAX}.`)
+      .optional(),
   })
     .describe("The POSIX identity the access point forces on every request. Default: the client's own.")
     .optional(),
@@ -182,8 +272,11 @@ const fileSystem = section({
     .enum(ThroughputMode, { error: `must be one of ${Object.values(ThroughputMode).join(", ")}` })
     .describe("Throughput mode. Default elastic (unlike the AWS API default, bursting).")
     .optional(),
-  provisionedThroughputMibps: z
-    .number()
+  provisionedThroughputMibps: numberIn(
+    PROVISIONED_THROUGHPUT_MIBPS.min,
+    PROVISIONED_THROUGHPUT_MIBPS.max,
+    "MiB/s",
+  )
     .describe(
       `MiB/s for throughputMode "provisioned" (${PROVISIONED_THROUGHPUT_MIBPS.min} to ${PROVISIONED_THROUGHPUT_MIBPS.max}); only with that mode.`,
     )
@@ -222,7 +315,12 @@ const fileSystem = section({
     .optional(),
   accessPoints: z
     .record(z.string(), accessPoint)
-    .describe("Access points by name (lower-case letters, digits, dashes). Default none.")
+    .refine((points) => Object.keys(points).length <= SETTINGS_LIMITS.accessPoints, {
+      error: `must hold at most ${SETTINGS_LIMITS.accessPoints} access points`,
+    })
+    .describe(
+      `Access points by name (lower-case letters, digits, dashes), at most ${SETTINGS_LIMITS.accessPoints}. Default none.`,
+    )
     .optional(),
   automaticBackups: z
     .boolean()
@@ -250,52 +348,55 @@ const fileSystem = section({
     .boolean()
     .describe("Protect this file system from becoming a replication destination. Default true.")
     .optional(),
-  tags: tags.optional(),
+  tags: tags(
+    "Tags of the file system and its mount-target security groups and access points, on top of the top-level tags. With those, at most 50 in all.",
+  ).optional(),
 }).describe("The EFS file system. Mount targets go into the private subnets.");
 
 const monitoring = section({
-  alarmEmails: z
-    .array(
-      z
-        .email({ error: 'must be an e-mail address such as "ops@example.com"' })
-        .describe("An e-mail address."),
+  alarmEmails: list(
+    z.email({ error: 'must be an e-mail address such as "ops@example.com"' }).describe("An e-mail address."),
+    ALARM_EMAILS_MAX,
+    "addresses (subscribe a mailing list for more)",
+  )
+    .describe(
+      `Addresses subscribed to the alarm topic, at most ${ALARM_EMAILS_MAX}; each must confirm SNS's mail. Default: none.`,
     )
-    .describe("Addresses subscribed to the alarm topic; each must confirm SNS's mail. Default: none.")
     .optional(),
   existingTopicArn: z
     .string()
     .describe("Send alarms to this existing SNS topic instead of a created one (then no alarmEmails).")
     .optional(),
-  burstCreditBalanceThresholdBytes: z
-    .number()
+  burstCreditBalanceThresholdBytes: numberIn(1, MAX_BURST_CREDIT_BALANCE_BYTES, "bytes")
     .describe(
-      "Bursting mode only: alarm when BurstCreditBalance falls below this many bytes. Default 192416666667.",
+      `Bursting mode only: alarm when BurstCreditBalance falls below this many bytes (1 to ${MAX_BURST_CREDIT_BALANCE_BYTES}, 2.1 TiB). Default 192416666667.`,
     )
     .optional(),
-  percentIoLimitThreshold: z
-    .number()
+  percentIoLimitThreshold: numberIn(1, 100, "percent")
     .describe("generalPurpose mode only: alarm when PercentIOLimit stays above this (1 to 100). Default 95.")
     .optional(),
-  throughputUtilizationThresholdPercent: z
-    .number()
+  throughputUtilizationThresholdPercent: numberIn(1, 100, "percent")
     .describe("Alarm when throughput stays above this % of the permitted throughput (1 to 100). Default 80.")
     .optional(),
   namePrefix: z
     .string()
+    .max(64, { error: "must have at most 64 characters" })
     .describe(
       "Start of the alarm, dashboard and topic names (letters, digits, - and _). Default: the stack name.",
     )
     .optional(),
-  tags: tags.optional(),
+  tags: tags(
+    "Tags of the alarms, topic and dashboard, on top of the top-level tags. With those, at most 50 in all.",
+  ).optional(),
 }).describe("CloudWatch alarms, alarm topic and dashboard of the file system (always on; this tunes them).");
 
 // Types, formats and ranges only: the clients module itself refuses 0.0.0.0/0 without the switch,
 // unsafe mount paths and wait bounds, and its messages are mapped back to `clients.*`.
 const clients = section({
-  count: z
-    .int({ error: "must be a whole number of client machines, at least 1" })
-    .min(1, { error: "must be a whole number of client machines, at least 1" })
-    .describe("Number of client machines that mount the share, spread over the public subnets. Default 2.")
+  count: integer(1, CLIENT_COUNT_MAX)
+    .describe(
+      `Number of client machines that mount the share, spread over the public subnets (1 to ${CLIENT_COUNT_MAX}). Default 2.`,
+    )
     .optional(),
   placement: z
     .enum(["instances", "fleet"], {
@@ -323,38 +424,46 @@ const clients = section({
     .string()
     .describe('Where the share is mounted on each client; absolute. Default "/home".')
     .optional(),
+  // The clients module also offers "nfs" (plain NFSv4.1) for file systems it did not make; ours
+  // always has a policy that denies every request without TLS, so here "nfs" could only fail.
   mountMethod: z
-    .enum(["efs-utils", "nfs"], {
-      error: 'must be "efs-utils" (TLS + IAM, the default) or "nfs" (plain NFSv4.1 fallback)',
+    .enum(["efs-utils"], {
+      error: (issue) =>
+        issue.input === "nfs"
+          ? 'cannot be "nfs" here: plain NFS has no TLS, and the file system\'s policy denies every request without TLS, so every mount would fail; use "efs-utils" (TLS + IAM)'
+          : 'must be "efs-utils" (the EFS mount helper, TLS + IAM)',
     })
     .describe(
-      '"efs-utils": the EFS mount helper with tls,iam (default); "nfs": plain NFSv4.1, only for a file system whose policy allows non-TLS access.',
+      '"efs-utils": the EFS mount helper with tls,iam, the only method the file system\'s TLS-only policy lets through. Default "efs-utils".',
     )
     .optional(),
-  sshIngressCidrs: z
-    .array(cidr("A CIDR allowed to reach port 22."))
-    .describe("CIDRs allowed to reach SSH (port 22). Default: none; use SSM Session Manager instead.")
+  sshIngressCidrs: list(cidr("A CIDR allowed to reach port 22."), SETTINGS_LIMITS.sshIngressCidrs, "CIDRs")
+    .describe(
+      `CIDRs allowed to reach SSH (port 22), at most ${SETTINGS_LIMITS.sshIngressCidrs}. Default: none; use SSM Session Manager instead.`,
+    )
     .optional(),
   allowSshFromAnywhere: z
     .boolean()
     .describe("The only way to accept 0.0.0.0/0 or ::/0 in sshIngressCidrs. Default false.")
     .optional(),
-  mountTargetWaitSeconds: z
-    .int({ error: "must be a whole number of seconds" })
-    .describe("How long a client waits for its mount target (DNS and TCP 2049) before failing. Default 300.")
+  mountTargetWaitSeconds: integer(MOUNT_TARGET_WAIT_SECONDS.min, MOUNT_TARGET_WAIT_SECONDS.max, "seconds")
+    .describe(
+      `How long a client waits for its mount target (DNS and TCP 2049) before failing (${MOUNT_TARGET_WAIT_SECONDS.min} to ${MOUNT_TARGET_WAIT_SECONDS.max} s). Default 300.`,
+    )
     .optional(),
   // The web fleet (issue #12): the clients module refuses target groups without placement "fleet",
   // a targetPath on the share and a KMS alias; here only types, formats and ranges.
-  targetGroupArns: z
-    .array(
-      z
-        .string()
-        .regex(TARGET_GROUP_ARN_PATTERN, {
-          error:
-            'must be a target group ARN such as "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef"',
-        })
-        .describe("A load-balancer target group ARN."),
-    )
+  targetGroupArns: list(
+    z
+      .string()
+      .regex(TARGET_GROUP_ARN_PATTERN, {
+        error:
+          'must be a target group ARN such as "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef"',
+      })
+      .describe("A load-balancer target group ARN."),
+    SETTINGS_LIMITS.targetGroupArns,
+    "target groups",
+  )
     .describe(
       'Target groups the fleet registers with (placement "fleet" only); the fleet then uses load-balancer health checks. Default: none.',
     )
@@ -383,17 +492,15 @@ const clients = section({
         'Local path the web server reads the code from; a symlink switched atomically. Default "/var/www/html".',
       )
       .optional(),
-    timeoutSeconds: z
-      .int({ error: "must be a whole number of seconds" })
-      .min(SYNC_TIMEOUT_SECONDS.min, { error: `must be at least ${SYNC_TIMEOUT_SECONDS.min} seconds` })
-      .max(SYNC_TIMEOUT_SECONDS.max, { error: `must be at most ${SYNC_TIMEOUT_SECONDS.max} seconds` })
-      .describe("Bound on one copy from S3, in seconds. Default 600.")
+    timeoutSeconds: integer(SYNC_TIMEOUT_SECONDS.min, SYNC_TIMEOUT_SECONDS.max, "seconds")
+      .describe(
+        `Bound on one copy from S3, in seconds (${SYNC_TIMEOUT_SECONDS.min} to ${SYNC_TIMEOUT_SECONDS.max}). Default 600.`,
+      )
       .optional(),
-    keepReleases: z
-      .int({ error: "must be a whole number of releases" })
-      .min(KEEP_RELEASES.min, { error: `must be at least ${KEEP_RELEASES.min}` })
-      .max(KEEP_RELEASES.max, { error: `must be at most ${KEEP_RELEASES.max}` })
-      .describe("Previous releases kept on each client for a rollback. Default 3.")
+    keepReleases: integer(KEEP_RELEASES.min, KEEP_RELEASES.max, "releases")
+      .describe(
+        `Previous releases kept on each client for a rollback (${KEEP_RELEASES.min} to ${KEEP_RELEASES.max}). Default 3.`,
+      )
       .optional(),
   })
     .describe(
@@ -406,8 +513,11 @@ const clients = section({
 const awsCron = z.string().regex(/^cron\((\S+ ){5}\S+\)$/, {
   error: 'must be an AWS cron expression with 6 fields such as "cron(0 5 * * ? *)" (daily at 05:00 UTC)',
 });
-const retentionDays = (description: string) =>
-  z.int().min(1, { error: "must be a whole number of days, at least 1" }).describe(description);
+/** Days of AWS Backup retention: `<what> (<min> to 36500).<after>`. */
+const retentionDays = (what: string, after = "", min = 1) =>
+  integer(min, BACKUP_RETENTION_DAYS_MAX, "days").describe(
+    `${what} (${min} to ${BACKUP_RETENTION_DAYS_MAX}).${after}`,
+  );
 
 const backup = section({
   ebsSnapshots: section({
@@ -415,19 +525,28 @@ const backup = section({
       .boolean()
       .describe("Back the share up to an EBS volume and snapshot it. Default true.")
       .optional(),
-    volumeSizeGiB: z.int().min(1).describe("Size of the backup volume in GiB.").optional(),
-    intervalMinutes: z.int().min(1).describe("Minutes between two snapshots. Default 15.").optional(),
-    keepLast: z.int().min(1).describe("Keep at most this many snapshots. Default 672.").optional(),
-    keepDays: retentionDays("Keep snapshots at most this many days. Default 7.").optional(),
+    volumeSizeGiB: integer(GP3_SIZE_GIB.min, GP3_SIZE_GIB.max, "GiB")
+      .describe(`Size of the backup volume in GiB (${GP3_SIZE_GIB.min} to ${GP3_SIZE_GIB.max}). Default 5.`)
+      .optional(),
+    intervalMinutes: z
+      .literal(SNAPSHOT_INTERVAL_MINUTES, {
+        error: `must be one of ${SNAPSHOT_INTERVAL_MINUTES.join(", ")} (minutes that divide an hour or a day evenly)`,
+      })
+      .describe("Minutes between two snapshots, dividing an hour or a day evenly. Default 15.")
+      .optional(),
+    keepLast: integer(1, KEEP_LAST_MAX, "snapshots")
+      .describe(`Keep at most this many snapshots (1 to ${KEEP_LAST_MAX}). Default 672.`)
+      .optional(),
+    keepDays: integer(1, KEEP_DAYS_MAX, "days")
+      .describe(`Keep snapshots at most this many days (1 to ${KEEP_DAYS_MAX}). Default 7.`)
+      .optional(),
     kmsKeyArn: kmsKeyArn("KMS key of the backup volume. Default: aws/ebs.").optional(),
-    timeoutMinutes: z
-      .int()
+    timeoutMinutes: integer(RUN_TIMEOUT_MINUTES.min, RUN_TIMEOUT_MINUTES.max, "minutes")
       .describe(
         "Longest a run may take before it is stopped and reported (5 to 10080). Default: 4 intervals, at least 60.",
       )
       .optional(),
-    volumeUsedAlarmPercent: z
-      .number()
+    volumeUsedAlarmPercent: numberIn(1, 100, "percent")
       .describe("Alarm when the backup volume is fuller than this, in percent (1 to 100). Default 80.")
       .optional(),
   })
@@ -436,15 +555,16 @@ const backup = section({
   awsBackup: section({
     enabled: z.boolean().describe("Back the file system up with AWS Backup. Default true.").optional(),
     schedule: awsCron.describe("When to back up: AWS cron in UTC. Default cron(0 5 * * ? *).").optional(),
-    deleteAfterDays: retentionDays("Days to keep each recovery point. Default 35.").optional(),
-    coldStorageAfterDays: retentionDays("Days after which recovery points move to cold storage.").optional(),
+    deleteAfterDays: retentionDays("Days to keep each recovery point", " Default 35.").optional(),
+    coldStorageAfterDays: retentionDays("Days after which recovery points move to cold storage").optional(),
     vaultLock: section({
-      minRetentionDays: retentionDays("Shortest retention the vault accepts.").optional(),
-      maxRetentionDays: retentionDays("Longest retention the vault accepts.").optional(),
-      changeableForDays: z
-        .int()
-        .describe("Days before the lock becomes immutable (compliance mode).")
-        .optional(),
+      minRetentionDays: retentionDays("Shortest retention the vault accepts").optional(),
+      maxRetentionDays: retentionDays("Longest retention the vault accepts").optional(),
+      changeableForDays: retentionDays(
+        "Days before the lock becomes immutable (compliance mode)",
+        "",
+        VAULT_LOCK_CHANGEABLE_MIN_DAYS,
+      ).optional(),
     })
       .describe("AWS Backup Vault Lock. Default: none.")
       .optional(),
@@ -487,15 +607,19 @@ const state = section({
       "Opt-in DynamoDB lock table, only for setups that still run Terraform older than 1.11. S3-native locking (use_lockfile) is always on.",
     )
     .optional(),
-  noncurrentVersionExpirationDays: z
-    .int()
-    .min(1, { error: "must be a whole number of days, at least 1" })
-    .describe("The state bucket deletes old (noncurrent) state versions after this many days. Default 90.")
+  noncurrentVersionExpirationDays: integer(1, 3650, "days")
+    .describe(
+      "The state bucket deletes old (noncurrent) state versions after this many days (1 to 3650). Default 90.",
+    )
     .optional(),
 }).describe("Remote state in S3 with S3-native locking.");
 
 const settingsShape = {
-  $schema: z.string().describe("Path or URL of this JSON Schema, for editors.").optional(),
+  $schema: z
+    .string()
+    .max(2048, { error: "must have at most 2048 characters" })
+    .describe("Path or URL of this JSON Schema, for editors.")
+    .optional(),
   region: region("AWS Region of every stack, e.g. eu-west-1."),
   availabilityZones: z
     .array(
@@ -505,10 +629,15 @@ const settingsShape = {
         .describe("An AZ name."),
     )
     .min(2, { error: "needs at least 2 AZs: a regional file system has mount targets in 2 or more" })
+    .max(SETTINGS_LIMITS.availabilityZones, {
+      error: `must list at most ${SETTINGS_LIMITS.availabilityZones} AZs, the most any Region has`,
+    })
     .describe(
-      "Availability zones in `region`, at least 2, each once: one public and one private subnet each.",
+      `Availability zones in \`region\`, 2 to ${SETTINGS_LIMITS.availabilityZones}, each once: one public and one private subnet each.`,
     ),
-  tags: tags.optional(),
+  tags: tags(
+    "Tags for every resource, through the AWS provider's default tags. Keys 1 to 128 and values up to 256 letters, digits, spaces and _ . : / = + - @; no aws: prefix; at most 46 (the stacks add Project, Stack, ManagedBy and Name).",
+  ).optional(),
   namePrefix: z
     .string()
     .describe(
@@ -536,84 +665,262 @@ export const SettingsSchema = section(settingsShape)
 export type Settings = z.output<typeof SettingsSchema>;
 
 type Issues = z.core.$RefinementCtx;
+type Path = (string | number)[];
+
+function addIssue(ctx: Issues, path: Path, message: string): void {
+  ctx.addIssue({ code: "custom", path, message });
+}
 
 /**
  * Rules between fields. Runs even when other fields failed (so every problem is listed at once),
  * hence the defensive type checks: a field may still hold the wrong type here.
  */
 function checkCrossFieldRules(value: Record<string, unknown>, ctx: Issues): void {
-  const regionName = typeof value.region === "string" ? value.region : undefined;
+  // A malformed region is reported on its own; comparing other fields with it would only add noise.
+  const regionName =
+    typeof value.region === "string" && REGION_PATTERN.test(value.region) ? value.region : undefined;
   const zones = Array.isArray(value.availabilityZones) ? value.availabilityZones : [];
   zones.forEach((zone, index) => {
     if (typeof zone !== "string") return;
-    if (regionName !== undefined && AZ_NAME_PATTERN.test(zone) && !zone.startsWith(regionName)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["availabilityZones", index],
-        message: `is not in region ${JSON.stringify(regionName)}; use AZs such as "${regionName}a"`,
-      });
+    if (regionName !== undefined && AZ_NAME_PATTERN.test(zone) && regionOfAz(zone) !== regionName) {
+      addIssue(
+        ctx,
+        ["availabilityZones", index],
+        `is not in region ${JSON.stringify(regionName)}; use AZs such as "${regionName}a"`,
+      );
     }
     if (zones.indexOf(zone) !== index) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["availabilityZones", index],
-        message: "is listed twice; give each AZ once",
-      });
+      addIssue(ctx, ["availabilityZones", index], "is listed twice; give each AZ once");
     }
   });
 
-  const fs = isObject(value.fileSystem) ? value.fileSystem : {};
+  const fs = objectAt(value, "fileSystem");
   if (typeof fs.oneZoneAvailabilityZone === "string" && zones.length > 0) {
     if (!zones.includes(fs.oneZoneAvailabilityZone)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["fileSystem", "oneZoneAvailabilityZone"],
-        message: `must be one of availabilityZones ${JSON.stringify(zones)}`,
-      });
+      addIssue(
+        ctx,
+        ["fileSystem", "oneZoneAvailabilityZone"],
+        `must be one of availabilityZones ${JSON.stringify(zones)}`,
+      );
     }
   }
 
-  checkSubnetCidrs(value, zones.length, ctx);
+  checkTags(value, ctx);
+  checkKmsKeyRegions(value, regionName, ctx);
+  const net = objectAt(value, "network");
+  if (isObject(net.existing)) {
+    checkExistingNetwork(net, zones, regionName, ctx);
+  } else {
+    checkSubnetCidrs(value, zones.length, ctx);
+  }
+}
+
+/** Each tag map against AWS's tag rules; the 50-tag limit counts every tag a resource ends up with. */
+function checkTags(value: Record<string, unknown>, ctx: Issues): void {
+  const stringMap = (map: unknown) =>
+    isObject(map) && Object.values(map).every((v) => typeof v === "string")
+      ? (map as Record<string, string>)
+      : undefined;
+  const topLevel = stringMap(value.tags);
+  const onTop = new Set([...STACK_TAG_KEYS, ...Object.keys(topLevel ?? {})]);
+  const report = (path: Path, tagMap: Record<string, string>, alsoPresent: Set<string>) => {
+    const others = [...alsoPresent].filter((key) => !(key in tagMap)).length;
+    for (const { key, problem } of tagProblems(tagMap, others)) {
+      addIssue(ctx, key === undefined ? path : [...path, key], problem);
+    }
+  };
+  if (topLevel) report(["tags"], topLevel, new Set(STACK_TAG_KEYS));
+  for (const sectionName of ["fileSystem", "monitoring"]) {
+    const sectionTags = stringMap(objectAt(value, sectionName).tags);
+    if (sectionTags) report([sectionName, "tags"], sectionTags, onTop);
+  }
+}
+
+/** A KMS key works only in its own Region: each key must be where the resource it encrypts is. */
+function checkKmsKeyRegions(
+  value: Record<string, unknown>,
+  regionName: string | undefined,
+  ctx: Issues,
+): void {
+  const state = objectAt(value, "state");
+  const stateRegion =
+    typeof state.region === "string"
+      ? REGION_PATTERN.test(state.region)
+        ? state.region
+        : undefined
+      : regionName;
+  const backup = objectAt(value, "backup");
+  const keys: [Path, unknown, string | undefined, string][] = [
+    [["fileSystem", "kmsKeyArn"], objectAt(value, "fileSystem").kmsKeyArn, regionName, "the file system"],
+    [
+      ["backup", "ebsSnapshots", "kmsKeyArn"],
+      objectAt(backup, "ebsSnapshots").kmsKeyArn,
+      regionName,
+      "the backup volume",
+    ],
+    [
+      ["backup", "awsBackup", "kmsKeyArn"],
+      objectAt(backup, "awsBackup").kmsKeyArn,
+      regionName,
+      "the backup vault",
+    ],
+    [["state", "kmsKeyArn"], state.kmsKeyArn, stateRegion, "the state bucket"],
+  ];
+  for (const [path, arn, resourceRegion, resource] of keys) {
+    if (typeof arn !== "string" || resourceRegion === undefined || !KMS_KEY_ARN_PATTERN.test(arn)) continue;
+    const keyRegion = regionOfArnText(arn);
+    if (keyRegion !== undefined && keyRegion !== resourceRegion) {
+      addIssue(
+        ctx,
+        path,
+        `is a key in ${show(keyRegion)}, but ${resource} is in ${show(resourceRegion)}; a KMS key works only in its own Region`,
+      );
+    }
+  }
+}
+
+/** `network.existing`: one public and one private subnet in each of availabilityZones, nothing to create. */
+function checkExistingNetwork(
+  net: Record<string, unknown>,
+  zones: readonly unknown[],
+  regionName: string | undefined,
+  ctx: Issues,
+): void {
+  for (const key of ["vpcCidr", "publicSubnetCidrs", "privateSubnetCidrs", "flowLogs", "namePrefix"]) {
+    if (net[key] !== undefined) {
+      addIssue(
+        ctx,
+        ["network", key],
+        "cannot be combined with network.existing: it configures a VPC this app creates, and with network.existing it creates none",
+      );
+    }
+  }
+  const existing = net.existing as Record<string, unknown>;
+  const subnetIds = new Map<string, string>();
+  for (const tier of ["publicSubnets", "privateSubnets"] as const) {
+    const subnets = existing[tier];
+    if (!Array.isArray(subnets)) continue;
+    const tierPath: Path = ["network", "existing", tier];
+    const covered = new Map<string, number>();
+    subnets.forEach((subnet, index) => {
+      if (!isObject(subnet)) return;
+      const { id, availabilityZone: zone } = subnet;
+      if (typeof id === "string" && SUBNET_ID_PATTERN.test(id)) {
+        const other = subnetIds.get(id);
+        if (other !== undefined) {
+          addIssue(ctx, [...tierPath, index, "id"], `is also ${other}; give each subnet once`);
+        }
+        subnetIds.set(id, `network.existing.${tier}[${index}]`);
+      }
+      if (typeof zone !== "string" || !AZ_NAME_PATTERN.test(zone)) return;
+      const zonePath = [...tierPath, index, "availabilityZone"];
+      if (regionName !== undefined && regionOfAz(zone) !== regionName) {
+        addIssue(ctx, zonePath, `is not in region ${show(regionName)}`);
+      } else if (zones.length > 0 && !zones.includes(zone)) {
+        addIssue(ctx, zonePath, `is not one of availabilityZones ${show(zones)}`);
+      } else if (covered.has(zone)) {
+        addIssue(
+          ctx,
+          zonePath,
+          `already has a subnet (${tier}[${covered.get(zone)}]); give one subnet per AZ`,
+        );
+      } else {
+        covered.set(zone, index);
+      }
+    });
+    const missing = zones.filter((zone) => typeof zone === "string" && !covered.has(zone));
+    if (missing.length > 0 && subnets.length > 0) {
+      addIssue(ctx, tierPath, `has no subnet in ${show(missing)}; give one in each of availabilityZones`);
+    }
+  }
 }
 
 function checkSubnetCidrs(value: Record<string, unknown>, zoneCount: number, ctx: Issues): void {
-  const net = isObject(value.network) ? value.network : {};
+  const net = objectAt(value, "network");
   const vpcCidr = typeof net.vpcCidr === "string" ? net.vpcCidr : "10.0.0.0/16";
   const vpc = parseCidr(vpcCidr);
+  checkDefaultSubnetsFit(net, vpc, zoneCount, ctx);
   const seen: { label: string; block: Ipv4Block }[] = [];
   for (const tier of ["publicSubnetCidrs", "privateSubnetCidrs"] as const) {
     const cidrs = net[tier];
     if (!Array.isArray(cidrs)) continue;
     if (zoneCount > 0 && cidrs.length !== zoneCount) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["network", tier],
-        message: `has ${cidrs.length} CIDRs for ${zoneCount} availabilityZones; give one per AZ, in AZ order`,
-      });
+      addIssue(
+        ctx,
+        ["network", tier],
+        `has ${cidrs.length} CIDRs for ${zoneCount} availabilityZones; give one per AZ, in AZ order`,
+      );
     }
     cidrs.forEach((cidrText, index) => {
       const block = typeof cidrText === "string" ? parseCidr(cidrText) : undefined;
       if (!block) return; // malformed: already reported by the field's own check
       if (vpc && !cidrContains(vpc, block)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["network", tier, index],
-          message: `is outside the VPC CIDR ${JSON.stringify(vpcCidr)}; use a block inside it`,
-        });
+        addIssue(
+          ctx,
+          ["network", tier, index],
+          `is outside the VPC CIDR ${JSON.stringify(vpcCidr)}; use a block inside it`,
+        );
+        return;
+      }
+      if (block.prefixLength > 28) {
+        addIssue(ctx, ["network", tier, index], "is smaller than /28, the smallest subnet AWS allows");
         return;
       }
       for (const other of seen) {
         if (cidrsOverlap(other.block, block)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["network", tier, index],
-            message: `overlaps network.${other.label}; subnets must not overlap`,
-          });
+          addIssue(
+            ctx,
+            ["network", tier, index],
+            `overlaps network.${other.label}; subnets must not overlap`,
+          );
         }
       }
       seen.push({ label: `${tier}[${index}] ${JSON.stringify(cidrText)}`, block });
     });
   }
+}
+
+/** The smallest subnet AWS allows: /28, 16 addresses. */
+const SMALLEST_SUBNET_PREFIX = 28;
+
+/**
+ * Without subnet CIDRs, the network carves one subnet per AZ from each half of the VPC. When that
+ * does not fit, the field to blame is the one the user wrote, `vpcCidr`, not a CIDR list they never
+ * gave: say how many subnets of what size are needed, and which VPC size holds them.
+ */
+function checkDefaultSubnetsFit(
+  net: Record<string, unknown>,
+  vpc: Ipv4Block | undefined,
+  zoneCount: number,
+  ctx: Issues,
+): void {
+  const defaulted = (["publicSubnetCidrs", "privateSubnetCidrs"] as const).filter(
+    (tier) => net[tier] === undefined,
+  );
+  if (!vpc || zoneCount === 0 || defaulted.length === 0 || vpc.prefixLength < 16 || vpc.prefixLength > 28)
+    return;
+  const fits = (block: Ipv4Block) =>
+    defaultSubnetCidrs(block, zoneCount, 0).every(
+      (cidrText) => cidrText !== "" && parseCidr(cidrText)!.prefixLength <= SMALLEST_SUBNET_PREFIX,
+    );
+  if (fits(vpc)) return;
+  const capacity = defaultSubnetCidrs(vpc, zoneCount, 0).filter(
+    (cidrText) => cidrText !== "" && parseCidr(cidrText)!.prefixLength <= SMALLEST_SUBNET_PREFIX,
+  ).length;
+  let needed = vpc.prefixLength;
+  while (needed > 16 && !fits({ network: 0, prefixLength: needed })) needed--;
+  const subnetPrefix = parseCidr(defaultSubnetCidrs({ network: 0, prefixLength: needed }, zoneCount, 0)[0])!;
+  const lists = defaulted.map((tier) => `network.${tier}`).join(" and ");
+  addIssue(
+    ctx,
+    ["network", "vpcCidr"],
+    `is too small for ${zoneCount} AZs: without ${lists}, each half of the VPC needs ${zoneCount} subnets of at least /${SMALLEST_SUBNET_PREFIX} (one per AZ), and a /${vpc.prefixLength} holds ${capacity}; use a /${needed} or larger (subnets of /${subnetPrefix.prefixLength}), or give the subnet CIDRs yourself`,
+  );
+}
+
+function objectAt(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  const found = value[key];
+  return isObject(found) ? found : {};
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

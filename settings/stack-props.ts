@@ -21,12 +21,13 @@ export function remoteStateOf(settings: Settings): RemoteStateOptions | undefine
 
 /** The props of the `efs` and `efs-with-backup` stacks (the `efs` stack ignores `backup`). */
 export function toStackProps(settings: Settings): EfsWithBackupStackProps {
-  const { network, fileSystem, monitoring, clients, backup } = settings;
+  const { fileSystem, monitoring, clients, backup } = settings;
   // `network.hostSubnets` is the stack's choice of subnets for its hosts, not a Network prop.
-  const { hostSubnets, ...networkProps } = network ?? {};
+  const { existing, hostSubnets, ...network } = settings.network ?? {};
   return {
     region: settings.region,
-    network: { ...networkProps, availabilityZones: settings.availabilityZones },
+    network: { ...network, availabilityZones: settings.availabilityZones },
+    existingNetwork: existing && { ...existing, availabilityZones: settings.availabilityZones },
     hostSubnets,
     fileSystem,
     monitoring,

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Network, NetworkProps, SubnetRef } from "../modules/network";
+import { Network, NetworkProps, NetworkRef, SubnetRef } from "../modules/network";
 import { SharedFileSystem, SharedFileSystemProps } from "../modules/efs";
 import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
 import { EfsClients, EfsClientsProps } from "../modules/clients";
@@ -37,6 +37,12 @@ export interface EfsStackProps {
   readonly region: string;
   /** The network to create. Its `availabilityZones` must be in `region`. */
   readonly network: NetworkProps;
+  /**
+   * An existing VPC and its subnets, used instead of creating `network` (of which only
+   * `availabilityZones` then matters). Checked by `Network.fromExisting`.
+   * @default - the stack creates the network
+   */
+  readonly existingNetwork?: NetworkRef;
   /**
    * File-system settings. The VPC and mount-target subnets come from the network.
    * @default - the module's defaults: encrypted, elastic, generalPurpose, IA after 30 days
@@ -85,7 +91,7 @@ export interface EfsStackProps {
  * mount target per AZ.
  */
 export class EfsStack extends TerraformStack {
-  readonly network: Network;
+  readonly network: NetworkRef;
   readonly sharedFileSystem: SharedFileSystem;
   readonly monitoring: EfsMonitoring;
   readonly clients: EfsClients;
@@ -109,12 +115,15 @@ export class EfsStack extends TerraformStack {
     });
 
     const privateHosts = props.hostSubnets === "private";
-    this.network = new Network(this, "network", {
-      ...props.network,
-      vpcEndpoints: props.network.vpcEndpoints ?? (privateHosts ? { region: props.region } : undefined),
-      // No host runs in the public subnets then, so they need not hand out public IPs (FSBP EC2.15).
-      publicSubnetsMapPublicIp: props.network.publicSubnetsMapPublicIp ?? !privateHosts,
-    });
+    // An existing VPC brings its own routes and endpoints; endpoints are made only in a VPC made here.
+    this.network = props.existingNetwork
+      ? Network.fromExisting(props.existingNetwork)
+      : new Network(this, "network", {
+          ...props.network,
+          vpcEndpoints: props.network.vpcEndpoints ?? (privateHosts ? { region: props.region } : undefined),
+          // No host runs in the public subnets then, so they need not hand out public IPs (FSBP EC2.15).
+          publicSubnetsMapPublicIp: props.network.publicSubnetsMapPublicIp ?? !privateHosts,
+        });
     this.sharedFileSystem = new SharedFileSystem(this, "shared-file-system", {
       ...props.fileSystem,
       vpcId: this.network.vpcId,

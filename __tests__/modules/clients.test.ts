@@ -494,7 +494,7 @@ describe("EfsClients", () => {
           amiId: "ubuntu",
           sshIngressCidrs: ["10.0.0.1/16"],
         },
-        "count: 0 is not allowed; use a whole number, 1 or more",
+        "count: 0 is not allowed; use an integer from 1 to 100",
         'placement: "spot" is not allowed; use one of ["instances","fleet"]',
         'mountMethod: "smb" is not allowed; use one of ["efs-utils","nfs"]',
         "subnets: is empty; give at least one subnet to place clients in",

@@ -164,7 +164,7 @@ describe("lambdaFileSystemConfig", () => {
     "refuses the local mount path %s",
     (path) => {
       expect(withPath(path)).toThrow(
-        /lambdaFileSystemConfig:\n {2}- localMountPath: "[^"]*" is not allowed; Lambda takes "\/mnt\/" and one name/,
+        /lambdaFileSystemConfig:\n {2}- localMountPath: "[^"]*"( \(\d+ characters\))? is not allowed; Lambda takes "\/mnt\/" and one name/,
       );
     },
   );

@@ -52,18 +52,18 @@ function earlierOutput(): { parent: string; target: string } {
   return { parent, target };
 }
 
-test("a failure inside app.synth(), after a stack was written, leaves the earlier output byte-identical", () => {
+test("a failure inside app.synth(), after a stack was written, leaves the earlier output byte-identical", async () => {
   // GIVEN an earlier output, stale stack folder included
   const { parent, target } = earlierOutput();
   const before = treeOf(target);
   // WHEN the app writes `efs`, then fails on the next stack
-  expect(() =>
+  await expect(
     synthIntoPlace(target, (app) => {
       const efs = new TerraformStack(app, "efs");
       new TerraformOutput(efs, "marker", { value: "new efs" });
       new FailsInSynth(app, "zz-broken");
     }),
-  ).toThrow("cannot write this stack");
+  ).rejects.toThrow("cannot write this stack");
   // THEN nothing of the earlier output changed, the stale folder included, and no staging is left
   expect(treeOf(target)).toEqual(before);
   expect(treeOf(target)["stacks/retired/cdk.tf.json"]).toBe(
@@ -72,11 +72,11 @@ test("a failure inside app.synth(), after a stack was written, leaves the earlie
   expect(readdirSync(parent)).toEqual(["cdktf.out"]);
 });
 
-test("a good synth drops the stale stack folder and keeps the working files of the stacks that remain", () => {
+test("a good synth drops the stale stack folder and keeps the working files of the stacks that remain", async () => {
   // GIVEN
   const { target } = earlierOutput();
   // WHEN
-  synthIntoPlace(target, (app) => {
+  await synthIntoPlace(target, (app) => {
     const efs = new TerraformStack(app, "efs");
     new TerraformOutput(efs, "marker", { value: "new efs" });
   });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { EfsStack } from "../../stacks/efs-stack";
 import { synthIntoPlace } from "../../settings/atomic-synth";
 import { parseSettings } from "../../settings/load";
-import { buildReportingSettingsPaths } from "../../settings/module-errors";
+import { buildFromSettings } from "../../settings/module-errors";
 import { toStackProps } from "../../settings/stack-props";
 import { onlyResource, readStackJson, fullSynth } from "../helpers/synth";
 
@@ -66,8 +66,8 @@ describe("settings of the web fleet (clients.targetGroupArns, clients.codeSync)"
       '  - clients.codeSync.bucketName: must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens (got "Web_Code")',
       '  - clients.codeSync.prefix: must be S3 key segments separated by "/", without a leading or trailing "/" or "*", e.g. "releases/web" (got "/releases/")',
       '  - clients.codeSync.kmsKeyArn: must be a KMS key or alias ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..." (got "key-1")',
-      "  - clients.codeSync.timeoutSeconds: must be at least 10 seconds (got 5)",
-      "  - clients.codeSync.keepReleases: must be at most 20 (got 21)",
+      "  - clients.codeSync.timeoutSeconds: must be an integer from 10 to 28800 seconds (got 5)",
+      "  - clients.codeSync.keepReleases: must be an integer from 0 to 20 releases (got 21)",
       '  - clients.codeSync.branch: unknown key; allowed keys: bucketName, prefix, kmsKeyArn, targetPath, timeoutSeconds, keepReleases (got "main")',
     ]);
   });
@@ -78,28 +78,25 @@ describe("settings of the web fleet (clients.targetGroupArns, clients.codeSync)"
     ]);
   });
 
-  test("module rules come back at the settings path, and nothing is written", () => {
+  test("module rules come back at the settings path, and nothing is written", async () => {
     // GIVEN a previous good output, and settings the clients module refuses
     const dir = mkdtempSync(join(tmpdir(), "fleet-settings-"));
     const outdir = join(dir, "cdktf.out");
     mkdirSync(join(outdir, "stacks", "efs"), { recursive: true });
     writeFileSync(join(outdir, "stacks", "efs", "cdk.tf.json"), "previous good synth\n");
-    const settings = parseSettings(
-      {
-        ...BASE,
-        clients: {
-          targetGroupArns: [TARGET_GROUP],
-          codeSync: { bucketName: "example-web-code", targetPath: "/home/www" },
-        },
+    const input = {
+      ...BASE,
+      clients: {
+        targetGroupArns: [TARGET_GROUP],
+        codeSync: { bucketName: "example-web-code", targetPath: "/home/www" },
       },
-      "fleet.json",
-    );
+    };
     // WHEN
     let message = "";
     try {
-      synthIntoPlace(outdir, (app) =>
-        buildReportingSettingsPaths(settings, "fleet.json", [
-          () => new EfsStack(app, "efs", toStackProps(settings)),
+      await synthIntoPlace(outdir, (app) =>
+        buildFromSettings({ file: "fleet.json", input, textProblems: [] }, app, [
+          (target, settings) => new EfsStack(target, "efs", toStackProps(settings)),
         ]),
       );
     } catch (error) {

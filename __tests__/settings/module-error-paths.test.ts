@@ -1,8 +1,7 @@
 import { Testing } from "cdktf";
 import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
 import { SettingsError } from "../../settings/errors";
-import { buildReportingSettingsPaths } from "../../settings/module-errors";
-import { parseSettings } from "../../settings/load";
+import { buildFromSettings } from "../../settings/module-errors";
 import { toStackProps } from "../../settings/stack-props";
 
 /**
@@ -15,12 +14,9 @@ const CASES: readonly { module: string; section: Record<string, unknown>; paths:
   {
     module: "network",
     section: { network: { vpcCidr: "10.0.0.0/28" } },
-    paths: [
-      "network.publicSubnetCidrs[0]",
-      "network.publicSubnetCidrs[1]",
-      "network.privateSubnetCidrs[0]",
-      "network.privateSubnetCidrs[1]",
-    ],
+    // The subnets the module would carve do not fit: the field the user wrote is blamed, not the
+    // subnet CIDRs the module derives from it.
+    paths: ["network.vpcCidr"],
   },
   {
     module: "efs",
@@ -51,16 +47,12 @@ const CASES: readonly { module: string; section: Record<string, unknown>; paths:
 
 /** The settings paths of the problems the efs-with-backup stack reports for `sections`, in order. */
 function reportedPaths(sections: Record<string, unknown>): string[] {
-  const settings = parseSettings(
-    { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"], ...sections },
-    "env.json",
-  );
+  const input = { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"], ...sections };
   const app = Testing.app();
-  const props = toStackProps(settings);
   try {
     // efs-with-backup holds every construct the efs stack has, under the same ids, plus the backups.
-    buildReportingSettingsPaths(settings, "env.json", [
-      () => new EfsWithBackupStack(app, "efs-with-backup", props),
+    buildFromSettings({ file: "env.json", input, textProblems: [] }, app, [
+      (target, settings) => new EfsWithBackupStack(target, "efs-with-backup", toStackProps(settings)),
     ]);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;

@@ -110,14 +110,14 @@ describe("bad settings are rejected with path, problem and value", () => {
       "region: must be a string, not a number (got 42)",
       "tags.Owner: must be a string, not a number (got 5)",
       'network.flowLogs.enabled: must be a boolean, not a string (got "yes")',
-      'fileSystem.provisionedThroughputMibps: must be a number, not a string (got "fast")',
+      'fileSystem.provisionedThroughputMibps: must be a number from 1 to 3414 MiB/s (got "fast")',
       'fileSystem.preventDestroy: must be a boolean, not a string (got "no")',
     ]);
   });
 
   test("a missing required field", () => {
     expect(problemsOf({ region: "eu-west-1" })).toEqual([
-      "availabilityZones: is required; expected array (got nothing)",
+      "availabilityZones: is required; expected array (not set)",
     ]);
   });
 
@@ -135,7 +135,7 @@ describe("bad settings are rejected with path, problem and value", () => {
       fileSystem: { lifecycle: { transitionToIA: "AFTER_7_DAYS" } },
     };
     expect(problemsOf(input)).toEqual([
-      'network.vpcCidrs: unknown key; allowed keys: vpcCidr, publicSubnetCidrs, privateSubnetCidrs, flowLogs, namePrefix, hostSubnets (got "10.0.0.0/16")',
+      'network.vpcCidrs: unknown key; allowed keys: vpcCidr, publicSubnetCidrs, privateSubnetCidrs, flowLogs, namePrefix, existing, hostSubnets (got "10.0.0.0/16")',
       'fileSystem.lifecycle.transitionToIA: unknown key; allowed keys: transitionToIa, transitionToArchive, transitionToPrimaryStorageClassOnAccess (got "AFTER_7_DAYS")',
       expect.stringMatching(
         /^regoin: unknown key; allowed keys: \$schema, region, availabilityZones, .*\(got "eu-west-1"\)$/,
@@ -287,7 +287,7 @@ describe("bad settings are rejected with path, problem and value", () => {
       'state.keyPrefix: must be S3 key segments separated by "/", without a leading or trailing "/", e.g. "efs/prod" (got "/efs/prod/")',
       'state.kmsKeyArn: must be a KMS key or alias ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..." (got "alias/terraform")',
       "state.dynamodbTable: must be a DynamoDB table name: 3 to 255 letters, digits, '_', '-' and '.' (got \"x\")",
-      "state.noncurrentVersionExpirationDays: must be a whole number of days, at least 1 (got 0)",
+      "state.noncurrentVersionExpirationDays: must be an integer from 1 to 3650 days (got 0)",
     ]);
   });
 
@@ -301,12 +301,9 @@ describe("bad settings are rejected with path, problem and value", () => {
     ]);
   });
 
-  test("a client count below 1", () => {
-    expect(problemsOf({ ...validSettings(), clients: { count: 0 } })).toEqual([
-      "clients.count: must be a whole number of client machines, at least 1 (got 0)",
-    ]);
-    expect(problemsOf({ ...validSettings(), clients: { count: 1.5 } })).toEqual([
-      "clients.count: must be a whole number of client machines, at least 1 (got 1.5)",
+  test.each([0, 1.5, 101, 1000000])("a client count of %p, refused in our words", (count) => {
+    expect(problemsOf({ ...validSettings(), clients: { count } })).toEqual([
+      `clients.count: must be an integer from 1 to 100 (got ${count})`,
     ]);
   });
 
@@ -319,9 +316,9 @@ describe("bad settings are rejected with path, problem and value", () => {
       },
     };
     expect(problemsOf(input)).toEqual([
-      "backup.ebsSnapshots.keepDays: must be a whole number of days, at least 1 (got 0)",
+      "backup.ebsSnapshots.keepDays: must be an integer from 1 to 3650 days (got 0)",
       'backup.awsBackup.schedule: must be an AWS cron expression with 6 fields such as "cron(0 5 * * ? *)" (daily at 05:00 UTC) (got "daily at 5")',
-      "backup.awsBackup.deleteAfterDays: must be a whole number of days, at least 1 (got 0)",
+      "backup.awsBackup.deleteAfterDays: must be an integer from 1 to 36500 days (got 0)",
     ]);
     expect(
       problemsOf({ ...validSettings(), backup: { awsBackup: { schedule: "cron(0 5 * * ?)" } } }),
@@ -332,7 +329,7 @@ describe("bad settings are rejected with path, problem and value", () => {
 
   test("tag keys AWS reserves", () => {
     expect(problemsOf({ ...validSettings(), tags: { "aws:owner": "me" } })).toEqual([
-      'tags["aws:owner"]: key must not start with "aws:" (got "me")',
+      'tags["aws:owner"]: key "aws:owner" starts with "aws:", which AWS reserves for itself (got "me")',
     ]);
   });
 

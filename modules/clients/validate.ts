@@ -7,6 +7,12 @@ import { CLIENT_ACCESS_LEVELS, MOUNT_METHODS, PLACEMENTS } from "./types";
 import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN } from "../shared/patterns";
 import { syncSettings, validateFleetProps } from "./code-sync";
 
+/**
+ * The most clients one construct makes. Each fixed instance is its own set of resources; a bound
+ * keeps a typo (`1000000`) from running the synth until it is killed.
+ */
+export const CLIENT_COUNT_MAX = 100;
+
 /** Bounds on the wait for a mount target: long enough for a new one, short enough to notice a broken one. */
 export const MOUNT_TARGET_WAIT_SECONDS = { min: 10, max: 3600 } as const;
 
@@ -47,9 +53,9 @@ export function validateClientsProps(path: string, props: EfsClientsProps, setti
 
   if (props.count !== undefined && isKnown(props.count)) {
     errors.check(
-      Number.isInteger(props.count) && props.count >= 1,
+      Number.isInteger(props.count) && props.count >= 1 && props.count <= CLIENT_COUNT_MAX,
       "count",
-      `${show(props.count)} is not allowed; use a whole number, 1 or more`,
+      `${show(props.count)} is not allowed; use an integer from 1 to ${CLIENT_COUNT_MAX}`,
     );
   }
   oneOf(errors, "placement", props.placement, PLACEMENTS);

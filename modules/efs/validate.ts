@@ -8,13 +8,29 @@ import {
   PROVISIONED_THROUGHPUT_MIBPS,
   ThroughputMode,
 } from "./types";
-import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN, REGION_PATTERN } from "../shared/patterns";
+import {
+  AZ_NAME_PATTERN,
+  isKmsAliasArn,
+  KMS_KEY_ARN_PATTERN,
+  NOT_A_KMS_KEY_ARN,
+  regionOfArnText,
+  regionOfAz,
+  REGION_PATTERN,
+} from "../shared/patterns";
 
 const PERFORMANCE_MODES = Object.values(PerformanceMode) as string[];
 const THROUGHPUT_MODES = Object.values(ThroughputMode) as string[];
 const TRANSITIONS = Object.values(LifecycleTransition) as string[];
 const ACCESS_POINT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const POSIX_ID_MAX = 4294967295;
+/** EFS API reference, "PosixUser": at most 16 secondary group ids. */
+export const SECONDARY_GIDS_MAX = 16;
+/**
+ * EFS API reference, "RootDirectory": a path of 1 to 100 characters with up to four directories,
+ * none starting with "." and none holding $ # < > ; ` | & ? { } ^ * or a newline.
+ */
+export const ACCESS_POINT_PATH = { maxLength: 100, maxDepth: 4 } as const;
+const ACCESS_POINT_PATH_FORBIDDEN = /[$#<>;`|&?{}^*\n]/;
 
 /**
  * Every rule EFS or Terraform would otherwise reject at apply time (or, worse, accept and regret),
@@ -70,12 +86,7 @@ export function validateFileSystemProps(path: string, props: SharedFileSystemPro
   validateEncryption(errors, props);
   validateAccessPoints(errors, props);
 
-  errors.checkFormat(
-    "replication.region",
-    props.replication?.region,
-    REGION_PATTERN,
-    'is not a Region name such as "eu-central-1"',
-  );
+  validateReplication(errors, props);
   errors.throwIfAny();
 }
 
@@ -155,10 +166,48 @@ function validatePlacement(
 }
 
 function validateEncryption(errors: ValidationErrors, props: SharedFileSystemProps): void {
-  if (props.kmsKeyArn !== undefined && props.createKmsKey) {
+  const arn = props.kmsKeyArn;
+  if (arn !== undefined && props.createKmsKey) {
     errors.add("kmsKeyArn", `is set together with createKmsKey; choose one`);
   }
-  errors.checkFormat("kmsKeyArn", props.kmsKeyArn, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN);
+  errors.checkFormat("kmsKeyArn", arn, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN);
+  // EFS resolves an alias and stores the key ARN; Terraform then sees a different kms_key_id on every
+  // plan, and that attribute forces a new file system.
+  if (arn !== undefined && isKnown(arn) && isKmsAliasArn(arn)) {
+    errors.add(
+      "kmsKeyArn",
+      `${show(arn)} is an alias ARN; EFS stores the key ARN it points to, so every later plan would replace the file system. Give the key ARN ("arn:aws:kms:<region>:<account>:key/<key id>")`,
+    );
+  }
+}
+
+function validateReplication(errors: ValidationErrors, props: SharedFileSystemProps): void {
+  const replication = props.replication;
+  if (!replication) return;
+  const { region, availabilityZone, kmsKeyArn } = replication;
+  errors.checkFormat(
+    "replication.region",
+    region,
+    REGION_PATTERN,
+    'is not a Region name such as "eu-central-1"',
+  );
+  if (!isKnown(region) || !REGION_PATTERN.test(region)) return;
+  if (availabilityZone !== undefined && isKnown(availabilityZone) && AZ_NAME_PATTERN.test(availabilityZone)) {
+    errors.check(
+      regionOfAz(availabilityZone) === region,
+      "replication.availabilityZone",
+      `${show(availabilityZone)} is not in the replica's Region ${show(region)}; use an AZ such as "${region}a"`,
+    );
+  }
+  // A KMS key is usable only in its own Region: the replica's key must live where the replica does.
+  if (kmsKeyArn !== undefined && isKnown(kmsKeyArn)) {
+    const keyRegion = regionOfArnText(kmsKeyArn);
+    errors.check(
+      keyRegion === undefined || keyRegion === region,
+      "replication.kmsKeyArn",
+      `${show(kmsKeyArn)} is a key in ${show(keyRegion)}, but the replica is in ${show(region)}; a KMS key works only in its own Region`,
+    );
+  }
 }
 
 function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemProps): void {
@@ -169,13 +218,13 @@ function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemP
       field,
       `name ${show(name)} must be lower-case letters, digits and dashes (it becomes a Terraform address)`,
     );
-    if (isKnown(options.path)) {
-      errors.check(
-        options.path.startsWith("/") && options.path !== "/" && !options.path.includes(".."),
-        `${field}.path`,
-        `${show(options.path)} must be an absolute directory other than "/", without ".."`,
-      );
-    }
+    if (isKnown(options.path)) validateAccessPointPath(errors, `${field}.path`, options.path);
+    const secondaryGids = options.posixUser?.secondaryGids ?? [];
+    errors.check(
+      secondaryGids.length <= SECONDARY_GIDS_MAX,
+      `${field}.posixUser.secondaryGids`,
+      `has ${secondaryGids.length} group ids; EFS allows at most ${SECONDARY_GIDS_MAX}`,
+    );
     const ids: [string, number | undefined][] = [
       ["posixUser.uid", options.posixUser?.uid],
       ["posixUser.gid", options.posixUser?.gid],
@@ -203,6 +252,39 @@ function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemP
       );
     }
   }
+}
+
+function validateAccessPointPath(errors: ValidationErrors, field: string, path: string): void {
+  const directories = path.split("/").slice(1);
+  if (!path.startsWith("/") || path === "/" || directories.some((d) => d === "" || d === "..")) {
+    errors.add(
+      field,
+      `${show(path)} must be an absolute directory other than "/", without "..", "//" or a trailing "/"`,
+    );
+    return;
+  }
+  const { maxLength, maxDepth } = ACCESS_POINT_PATH;
+  errors.check(
+    path.length <= maxLength,
+    field,
+    `${show(path)} has ${path.length} characters; EFS allows at most ${maxLength}`,
+  );
+  errors.check(
+    directories.length <= maxDepth,
+    field,
+    `${show(path)} is ${directories.length} directories deep; EFS allows at most ${maxDepth} (e.g. "/a/b/c/d")`,
+  );
+  const forbidden = [...new Set(path.match(new RegExp(ACCESS_POINT_PATH_FORBIDDEN.source, "g")) ?? [])];
+  errors.check(
+    forbidden.length === 0,
+    field,
+    `${show(path)} contains ${forbidden.map((c) => show(c)).join(", ")}; EFS refuses $ # < > ; \` | & ? { } ^ * and newlines in a path`,
+  );
+  errors.check(
+    !directories.some((d) => d.startsWith(".")),
+    field,
+    `${show(path)} has a directory starting with "."; EFS refuses hidden directories in an access-point path`,
+  );
 }
 
 /** An EFS file-system ARN; the groups are partition, Region, account and file-system id. */

@@ -10,6 +10,9 @@ import { REGION_PATTERN } from "../shared/patterns";
  */
 export const MAX_BURST_CREDIT_BALANCE_BYTES = Math.floor(2.1 * 1024 ** 4);
 
+/** More addresses than this belong on a mailing list, subscribed once. */
+export const ALARM_EMAILS_MAX = 20;
+
 const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 // Deliberately loose: one @, no spaces, a dot in the domain. SNS sends a confirmation mail anyway.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -80,6 +83,11 @@ function validateNotificationTarget(errors: ValidationErrors, props: EfsMonitori
       );
     }
   }
+  errors.check(
+    emails.length <= ALARM_EMAILS_MAX,
+    "alarmEmails",
+    `has ${emails.length} addresses; at most ${ALARM_EMAILS_MAX}: subscribe a mailing list instead`,
+  );
   const seen = new Set<string>();
   emails.forEach((email, i) => {
     if (!isKnown(email)) return;

@@ -33,6 +33,11 @@ export interface NetworkRef {
   readonly publicSubnets: readonly SubnetRef[];
   /** Subnets without public IPs or an internet route: where mount targets go (FSBP EFS.6). One per AZ. */
   readonly privateSubnets: readonly SubnetRef[];
+  /**
+   * The VPC endpoints of the private subnets, when this module made them (`vpcEndpoints`).
+   * @default - none: an existing VPC brings its own
+   */
+  readonly endpoints?: PrivateEndpoints;
 }
 
 /** VPC flow-log settings. */
@@ -373,9 +378,10 @@ function planSubnets(path: string, props: NetworkProps): SubnetPlan {
 
 /**
  * Public subnets are carved from the first half of the VPC, private ones from the second, so
- * adding an AZ later never renumbers (and so never replaces) an existing subnet.
+ * adding an AZ later never renumbers (and so never replaces) an existing subnet. A subnet that does
+ * not fit in its half is "" (the settings check uses this to blame `vpcCidr`).
  */
-function defaultSubnetCidrs(vpc: Ipv4Block, count: number, half: 0 | 1): string[] {
+export function defaultSubnetCidrs(vpc: Ipv4Block, count: number, half: 0 | 1): string[] {
   const halfBlock = cidrSubnet(vpc, 1, half);
   // /24 subnets in a /16 VPC; smaller VPCs get proportionally smaller subnets.
   const newBits = Math.max(1, Math.min(24 - halfBlock.prefixLength, 28 - halfBlock.prefixLength));

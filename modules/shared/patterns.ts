@@ -6,8 +6,45 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** An availability-zone name: "eu-west-1a". */
 export const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 
-/** A KMS key or alias ARN in any partition. */
-export const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+/**
+ * A KMS key or alias ARN in any partition. The resource part takes no whitespace: a key id is a
+ * UUID or `mrk-<hex>`, an alias name letters, digits, `/`, `_` and `-`, so a stray space would only
+ * ever name a key that does not exist.
+ */
+export const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@-]+$/;
 
 /** What a value that fails `KMS_KEY_ARN_PATTERN` is told. */
 export const NOT_A_KMS_KEY_ARN = 'is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..."';
+
+/** The Region inside a well-formed ARN (`arn:partition:service:REGION:account:resource`), else undefined. */
+export function regionOfArnText(arn: string): string | undefined {
+  const region = arn.split(":")[3];
+  return region && REGION_PATTERN.test(region) ? region : undefined;
+}
+
+/** True for `arn:...:kms:...:alias/<name>`: a name that points at a key, not the key. */
+export function isKmsAliasArn(arn: string): boolean {
+  return /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(arn);
+}
+
+/** The Region an AZ name belongs to ("eu-west-1b" → "eu-west-1"). */
+export function regionOfAz(zone: string): string {
+  return zone.replace(/[a-z]$/, "");
+}
+
+/**
+ * Tag keys and values as EFS accepts them (EFS API reference, "Tag": Unicode letters, white space,
+ * digits and `_ . : / = + - @`); most other AWS services accept the same set. Keys 1 to 128
+ * characters and never `aws:...` (reserved), values up to 256 characters.
+ */
+export const TAG_TEXT_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+export const TAG_KEY_MAX_LENGTH = 128;
+export const TAG_VALUE_MAX_LENGTH = 256;
+/** EFS, EC2 and most services allow 50 user tags per resource. */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** An existing VPC's id: "vpc-0123456789abcdef0" (8 or 17 hex digits). */
+export const VPC_ID_PATTERN = /^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** An existing subnet's id: "subnet-0123456789abcdef0" (8 or 17 hex digits). */
+export const SUBNET_ID_PATTERN = /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/;

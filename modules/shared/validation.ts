@@ -1,4 +1,10 @@
 import { Token } from "cdktf";
+import {
+  MAX_TAGS_PER_RESOURCE,
+  TAG_KEY_MAX_LENGTH,
+  TAG_TEXT_PATTERN,
+  TAG_VALUE_MAX_LENGTH,
+} from "./patterns";
 
 /**
  * Collects every problem with a construct's props, so one synth reports them all at once.
@@ -58,7 +64,68 @@ export function isKnown(value: unknown): boolean {
   return true;
 }
 
-/** Renders a value for an error message. */
+/** Strings longer than this are shortened in messages, so a pasted blob never floods the terminal. */
+const SHOWN_STRING_MAX = 80;
+const SHOWN_JSON_MAX = 120;
+/** How much of a shortened value is shown. */
+const SHOWN_PREFIX = 60;
+
+/**
+ * Renders a value for an error message, as JSON. A long value is cut to its start and its size:
+ * `"aaaa…" (20000 characters)`. Infinity and NaN, which JSON cannot hold, are named as such.
+ */
 export function show(value: unknown): string {
-  return JSON.stringify(value);
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (typeof value === "string") {
+    if (value.length <= SHOWN_STRING_MAX) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, SHOWN_PREFIX)).slice(0, -1)}…" (${value.length} characters)`;
+  }
+  const json = JSON.stringify(value);
+  if (json === undefined || json.length <= SHOWN_JSON_MAX) return String(json);
+  return `${json.slice(0, SHOWN_PREFIX)}… (${json.length} characters)`;
+}
+
+/** One problem of a tag map: the key it is about (undefined for the map as a whole) and what is wrong. */
+export interface TagProblem {
+  readonly key?: string;
+  readonly problem: string;
+}
+
+/**
+ * The tag rules EFS enforces (EFS API reference, "Tag"), which also hold for the other services we
+ * tag: allowed characters, key and value lengths, the reserved `aws:` prefix, and at most 50 tags.
+ * `alsoOnResource` counts tags the resource gets anyway (Name, the provider's default tags).
+ */
+export function tagProblems(tags: Readonly<Record<string, string>>, alsoOnResource = 0): TagProblem[] {
+  const problems: TagProblem[] = [];
+  const keys = Object.keys(tags);
+  const total = keys.length + alsoOnResource;
+  if (total > MAX_TAGS_PER_RESOURCE) {
+    const extra = alsoOnResource > 0 ? ` (with ${alsoOnResource} the stack adds)` : "";
+    problems.push({
+      problem: `has ${total} tags${extra}; AWS allows at most ${MAX_TAGS_PER_RESOURCE} per resource`,
+    });
+  }
+  const allowed = "letters, digits, spaces and _ . : / = + - @";
+  for (const key of keys) {
+    if (!isKnown(key)) continue;
+    if (key.length === 0 || key.length > TAG_KEY_MAX_LENGTH) {
+      problems.push({ key, problem: `key must have 1 to ${TAG_KEY_MAX_LENGTH} characters` });
+    } else if (!TAG_TEXT_PATTERN.test(key)) {
+      problems.push({ key, problem: `key ${show(key)} has characters AWS refuses in tags; use ${allowed}` });
+    } else if (key.toLowerCase().startsWith("aws:")) {
+      problems.push({ key, problem: `key ${show(key)} starts with "aws:", which AWS reserves for itself` });
+    }
+    const value = tags[key];
+    if (typeof value !== "string" || !isKnown(value)) continue;
+    if (value.length > TAG_VALUE_MAX_LENGTH) {
+      problems.push({ key, problem: `value must have at most ${TAG_VALUE_MAX_LENGTH} characters` });
+    } else if (!TAG_TEXT_PATTERN.test(value)) {
+      problems.push({
+        key,
+        problem: `value ${show(value)} has characters AWS refuses in tags; use ${allowed}`,
+      });
+    }
+  }
+  return problems;
 }
