@@ -4,13 +4,23 @@ import { fullSynth, readStackJson } from "../helpers/synth";
 import { planStacks, PlanResult, plannedResources } from "../helpers/terraform";
 import { EfsStack } from "../../stacks/efs-stack";
 import { EfsWithBackupStack } from "../../stacks/efs-with-backup-stack";
+import { StateStack } from "../../stacks/state-stack";
+import { parseSettings } from "../../settings/load";
+import { toStackProps } from "../../settings/stack-props";
+import { EXISTING_NETWORK, MINIMAL_SETTINGS } from "../settings/fixtures";
 
-// One full synth and one offline plan of both stacks together (one terraform configuration), shared by
-// every test below. The efs stack is regional, with the default hosts in public subnets.
-// efs-with-backup is One Zone in eu-west-1b with its hosts in the private subnets, so that the one plan
-// shows every client and the backup host where the single mount target is, and the private placement
-// with its VPC endpoints, without another terraform run.
+// One full synth, and one offline plan of every stack below together (one terraform configuration,
+// each stack a child module: see planStacks), shared by every test in this file. Each terraform
+// command loads the 700 MB provider, so the stacks the suite plans from scratch are planned here.
+// - efs: regional, with the default hosts in public subnets.
+// - efs-with-backup: One Zone in eu-west-1b with its hosts in the private subnets, so that the one plan
+//   shows every client and the backup host where the single mount target is, and the private placement
+//   with its VPC endpoints.
+// - state: the state bucket bootstrap.
+// - existing-vpc: efs-with-backup in an existing VPC named by id in a settings file (`network.existing`).
 const ONE_ZONE = "eu-west-1b";
+const STATE_BUCKET = "example-efs-tfstate";
+const EXISTING_VPC_SETTINGS = { ...MINIMAL_SETTINGS, network: { existing: EXISTING_NETWORK } };
 const outdir = fullSynth((app) => {
   new EfsStack(app, "efs", TEST_STACK_PROPS);
   new EfsWithBackupStack(app, "efs-with-backup", {
@@ -18,15 +28,22 @@ const outdir = fullSynth((app) => {
     hostSubnets: "private",
     fileSystem: { oneZoneAvailabilityZone: ONE_ZONE },
   });
+  new StateStack(app, "state", { region: "eu-west-1", bucketName: STATE_BUCKET });
+  new EfsWithBackupStack(
+    app,
+    "existing-vpc",
+    toStackProps(parseSettings(EXISTING_VPC_SETTINGS, "existing-vpc.json")),
+  );
 });
 const STACKS = ["efs", "efs-with-backup"] as const;
+const ALL_STACKS = [...STACKS, "state", "existing-vpc"] as const;
 const MOUNT_TARGET_ZONES = { efs: ["eu-west-1a", "eu-west-1b"], "efs-with-backup": [ONE_ZONE] };
-let plans: Record<(typeof STACKS)[number], PlanResult>;
+let plans: Record<(typeof ALL_STACKS)[number], PlanResult>;
 
 beforeAll(async () => {
   plans = await planStacks(
-    Object.fromEntries(STACKS.map((name) => [name, join(outdir, "stacks", name)])) as Record<
-      (typeof STACKS)[number],
+    Object.fromEntries(ALL_STACKS.map((name) => [name, join(outdir, "stacks", name)])) as Record<
+      (typeof ALL_STACKS)[number],
       string
     >,
   );
@@ -358,5 +375,90 @@ describe("offline terraform plan with the hosts in private subnets (efs-with-bac
       ["eu-west-1a", true],
       ["eu-west-1b", true],
     ]);
+  });
+});
+
+describe("offline terraform plan of the state stack", () => {
+  test("plans only creates, for the bucket and its six settings resources", () => {
+    const changes = plans.state.plan.resource_changes.map((c: any) => [c.type, c.change.actions]);
+    expect(changes.sort()).toEqual(
+      [
+        ["aws_s3_bucket", ["create"]],
+        ["aws_s3_bucket_lifecycle_configuration", ["create"]],
+        ["aws_s3_bucket_ownership_controls", ["create"]],
+        ["aws_s3_bucket_policy", ["create"]],
+        ["aws_s3_bucket_public_access_block", ["create"]],
+        ["aws_s3_bucket_server_side_encryption_configuration", ["create"]],
+        ["aws_s3_bucket_versioning", ["create"]],
+      ].sort(),
+    );
+  });
+
+  test("plans the named bucket, versioning on, all public access blocked", () => {
+    const { plan } = plans.state;
+    expect(plannedResources(plan, "aws_s3_bucket")[0].after).toMatchObject({ bucket: STATE_BUCKET });
+    expect(plannedResources(plan, "aws_s3_bucket_versioning")[0].after.versioning_configuration).toEqual([
+      expect.objectContaining({ status: "Enabled" }),
+    ]);
+    expect(plannedResources(plan, "aws_s3_bucket_public_access_block")[0].after).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    const [lifecycle] = plannedResources(plan, "aws_s3_bucket_lifecycle_configuration");
+    expect(lifecycle.after.rule[0]).toMatchObject({
+      status: "Enabled",
+      noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: 90 })],
+    });
+    // The provider must not send a Days (or Date) next to the marker flag: S3 would refuse the rule.
+    expect(lifecycle.after.rule[1]).toMatchObject({ id: "expire-delete-markers", status: "Enabled" });
+    const [expiration] = lifecycle.after.rule[1].expiration;
+    expect(expiration.expired_object_delete_marker).toBe(true);
+    expect(expiration.date ?? null).toBeNull();
+    expect([0, null, undefined]).toContain(expiration.days);
+  });
+});
+
+describe("offline terraform plan of a stack in an existing VPC, from a settings file", () => {
+  test("plans no VPC, subnet or route, only what goes into the existing network", () => {
+    const types = new Set(
+      (plans["existing-vpc"].plan.resource_changes ?? []).map((change: any) => change.type),
+    );
+    for (const type of ["aws_vpc", "aws_subnet", "aws_route_table", "aws_internet_gateway", "aws_flow_log"]) {
+      expect(types.has(type)).toBe(false);
+    }
+    expect(
+      (plans["existing-vpc"].plan.resource_changes ?? []).every(
+        (change: any) => change.change.actions[0] === "create",
+      ),
+    ).toBe(true);
+  });
+
+  test("puts the mount targets in the private subnets and the machines in the public ones, by id", () => {
+    const mountTargets = plannedResources(plans["existing-vpc"].plan, "aws_efs_mount_target").map(
+      (m) => m.after.subnet_id,
+    );
+    expect(mountTargets.sort()).toEqual(["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]);
+    const instances = plannedResources(plans["existing-vpc"].plan, "aws_instance").map((i) => [
+      i.after.availability_zone,
+      i.after.subnet_id,
+    ]);
+    // Two clients, one per AZ, and the backup host in the first public subnet.
+    expect(instances.sort()).toEqual([
+      ["eu-west-1a", "subnet-0aaaaaaaaaaaaaaa1"],
+      ["eu-west-1a", "subnet-0aaaaaaaaaaaaaaa1"],
+      ["eu-west-1b", "subnet-0aaaaaaaaaaaaaaa2"],
+    ]);
+    const groups = plannedResources(plans["existing-vpc"].plan, "aws_security_group").map(
+      (g) => g.after.vpc_id,
+    );
+    expect(groups.length).toBeGreaterThan(0);
+    expect(new Set(groups)).toEqual(new Set(["vpc-0123456789abcdef0"]));
+    expect(plans["existing-vpc"].plan.planned_values.outputs.vpc_id.value).toBe("vpc-0123456789abcdef0");
+    expect(plans["existing-vpc"].plan.planned_values.outputs.public_subnet_ids.value).toEqual({
+      "eu-west-1a": "subnet-0aaaaaaaaaaaaaaa1",
+      "eu-west-1b": "subnet-0aaaaaaaaaaaaaaa2",
+    });
   });
 });

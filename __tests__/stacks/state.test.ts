@@ -1,5 +1,4 @@
 import { App } from "cdktf";
-import { join } from "node:path";
 import { StateStack, StateStackProps } from "../../stacks/state-stack";
 import {
   configsOf,
@@ -9,7 +8,6 @@ import {
   readStackJson,
   TerraformJson,
 } from "../helpers/synth";
-import { planStack, PlanResult, plannedResources } from "../helpers/terraform";
 
 const BUCKET = "example-efs-tfstate";
 const KMS_KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -21,7 +19,7 @@ function synthState(props: Partial<StateStackProps> = {}): { outdir: string; jso
   return { outdir, json: readStackJson(outdir, "state") };
 }
 
-const { outdir, json } = synthState();
+const { json } = synthState();
 
 describe("the state bucket", () => {
   test("is named from settings and protected by prevent_destroy", () => {
@@ -125,49 +123,4 @@ describe("the state stack's own state", () => {
   });
 });
 
-describe("offline terraform plan of the state stack", () => {
-  let result: PlanResult;
-  beforeAll(async () => {
-    result = await planStack(join(outdir, "stacks", "state"));
-  });
-
-  test("plans only creates, for the bucket and its six settings resources", () => {
-    const changes = result.plan.resource_changes.map((c: any) => [c.type, c.change.actions]);
-    expect(changes.sort()).toEqual(
-      [
-        ["aws_s3_bucket", ["create"]],
-        ["aws_s3_bucket_lifecycle_configuration", ["create"]],
-        ["aws_s3_bucket_ownership_controls", ["create"]],
-        ["aws_s3_bucket_policy", ["create"]],
-        ["aws_s3_bucket_public_access_block", ["create"]],
-        ["aws_s3_bucket_server_side_encryption_configuration", ["create"]],
-        ["aws_s3_bucket_versioning", ["create"]],
-      ].sort(),
-    );
-  });
-
-  test("plans the named bucket, versioning on, all public access blocked", () => {
-    const { plan } = result;
-    expect(plannedResources(plan, "aws_s3_bucket")[0].after).toMatchObject({ bucket: BUCKET });
-    expect(plannedResources(plan, "aws_s3_bucket_versioning")[0].after.versioning_configuration).toEqual([
-      expect.objectContaining({ status: "Enabled" }),
-    ]);
-    expect(plannedResources(plan, "aws_s3_bucket_public_access_block")[0].after).toMatchObject({
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
-    const [lifecycle] = plannedResources(plan, "aws_s3_bucket_lifecycle_configuration");
-    expect(lifecycle.after.rule[0]).toMatchObject({
-      status: "Enabled",
-      noncurrent_version_expiration: [expect.objectContaining({ noncurrent_days: 90 })],
-    });
-    // The provider must not send a Days (or Date) next to the marker flag: S3 would refuse the rule.
-    expect(lifecycle.after.rule[1]).toMatchObject({ id: "expire-delete-markers", status: "Enabled" });
-    const [expiration] = lifecycle.after.rule[1].expiration;
-    expect(expiration.expired_object_delete_marker).toBe(true);
-    expect(expiration.date ?? null).toBeNull();
-    expect([0, null, undefined]).toContain(expiration.days);
-  });
-});
+// The offline plan of the state stack is in __tests__/stacks/plan.test.ts, planned with the other stacks.
