@@ -1,23 +1,6 @@
-import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
-import { Construct } from "constructs";
-import { Fn, TerraformStack } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SharedFileSystem } from "../../modules/efs";
-import type { GrantableRole } from "../../modules/efs";
 import { ClientFileSystem, EfsClients, EfsClientsProps, MOUNT_SCRIPT } from "../../modules/clients";
-import {
-  configsOf,
-  fullSynth,
-  onlyResource,
-  parsePolicy,
-  synth,
-  testStack,
-  TerraformJson,
-} from "../helpers/synth";
-import { planStack, plannedResources } from "../helpers/terraform";
+import { configsOf, onlyResource, parsePolicy, synth, testStack, TerraformJson } from "../helpers/synth";
 
 const SUBNETS = [
   { id: "subnet-a", availabilityZone: "eu-west-1a" },
@@ -532,71 +515,8 @@ describe("EfsClients", () => {
   });
 });
 
-/** A file system whose id and DNS name are Terraform expressions known at plan time. */
-class PlannableFileSystem extends Construct implements ClientFileSystem {
-  readonly fileSystemId = Fn.lower("fs-0123456789ABCDEF0");
-  readonly dnsName = Fn.lower("fs-0123456789ABCDEF0.efs.eu-west-1.amazonaws.com");
-  readonly clientSecurityGroup: SecurityGroup;
-  constructor(scope: Construct, id: string) {
-    super(scope, id);
-    this.clientSecurityGroup = new SecurityGroup(this, "client-security-group", { vpcId: "vpc-1" });
-  }
-  grantRead(role: GrantableRole) {
-    this.grant(role, ["elasticfilesystem:ClientMount"]);
-  }
-  grantReadWrite(role: GrantableRole) {
-    this.grant(role, ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
-  }
-  grantRootAccess(role: GrantableRole) {
-    this.grant(role, [
-      "elasticfilesystem:ClientMount",
-      "elasticfilesystem:ClientWrite",
-      "elasticfilesystem:ClientRootAccess",
-    ]);
-  }
-  private grant(role: GrantableRole, actions: string[]) {
-    new IamRolePolicy(this, "grant", {
-      role: role.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
-      }),
-    });
-  }
-}
-
-describe("EfsClients in an offline terraform plan", () => {
-  test("the user data Terraform computes is the settings plus the module's script, byte for byte", async () => {
-    // GIVEN a file system whose id Terraform knows at plan time, so the user data is known too
-    const outdir = fullSynth((app) => {
-      const stack = new TerraformStack(app, "clients");
-      new AwsProvider(stack, "aws", { region: "eu-west-1" });
-      new EfsClients(stack, "clients", {
-        vpcId: "vpc-1",
-        subnets: SUBNETS,
-        fileSystem: new PlannableFileSystem(stack, "file-system"),
-        region: "eu-west-1",
-        // shell syntax that Terraform would read as its own, and a Terraform value in the middle
-        additionalUserData: `echo "\${HOME} %{x}" \\\nsetup-volume ${Fn.lower("VOL-0123")} --now\n`,
-      });
-    });
-    // WHEN
-    // `plan` validates the configuration as it plans.
-    const { plan } = await planStack(join(outdir, "stacks", "clients"), [], { validate: false });
-    // THEN
-    const [template] = plannedResources(plan, "aws_launch_template");
-    const userData = gunzipSync(Buffer.from(template.after.user_data, "base64")).toString("utf8");
-    expect(userData).toContain(
-      "EFS_FILE_SYSTEM_ID='fs-0123456789abcdef0'\nEFS_DNS_NAME='fs-0123456789abcdef0.efs.eu-west-1.amazonaws.com'\n",
-    );
-    expect(userData).toContain(
-      `<<'MOUNT_SHARED_HOME_SCRIPT_END'\n${MOUNT_SCRIPT}MOUNT_SHARED_HOME_SCRIPT_END\n`,
-    );
-    expect(userData).toContain('echo "${HOME} %{x}" \\\nsetup-volume vol-0123 --now\n');
-    const zones = plannedResources(plan, "aws_instance").map((i) => i.after.availability_zone);
-    expect(zones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
-  });
-});
+// The offline plan of EfsClients (the user data Terraform computes) is in __tests__/stacks/plan.test.ts,
+// planned with the stacks in one terraform configuration.
 
 describe("EfsClients placement against the file system's mount targets", () => {
   test("refuses a subnet in an AZ without a mount target (One Zone), naming the subnet's field", () => {

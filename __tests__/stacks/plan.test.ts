@@ -8,6 +8,9 @@ import { StateStack } from "../../stacks/state-stack";
 import { parseSettings } from "../../settings/load";
 import { toStackProps } from "../../settings/stack-props";
 import { EXISTING_NETWORK, MINIMAL_SETTINGS } from "../settings/fixtures";
+import { addPlannableClientsStack } from "../helpers/plannable-clients";
+import { MOUNT_SCRIPT } from "../../modules/clients";
+import { gunzipSync } from "node:zlib";
 
 // One full synth, and one offline plan of every stack below together (one terraform configuration,
 // each stack a child module: see planStacks), shared by every test in this file. Each terraform
@@ -17,6 +20,7 @@ import { EXISTING_NETWORK, MINIMAL_SETTINGS } from "../settings/fixtures";
 //   shows every client and the backup host where the single mount target is, and the private placement
 //   with its VPC endpoints.
 // - state: the state bucket bootstrap.
+// - clients: EfsClients alone on a file system whose id is known at plan time (its user data too).
 // - existing-vpc: efs-with-backup in an existing VPC named by id in a settings file (`network.existing`).
 const ONE_ZONE = "eu-west-1b";
 const STATE_BUCKET = "example-efs-tfstate";
@@ -29,6 +33,7 @@ const outdir = fullSynth((app) => {
     fileSystem: { oneZoneAvailabilityZone: ONE_ZONE },
   });
   new StateStack(app, "state", { region: "eu-west-1", bucketName: STATE_BUCKET });
+  addPlannableClientsStack(app, "clients");
   new EfsWithBackupStack(
     app,
     "existing-vpc",
@@ -36,16 +41,19 @@ const outdir = fullSynth((app) => {
   );
 });
 const STACKS = ["efs", "efs-with-backup"] as const;
-const ALL_STACKS = [...STACKS, "state", "existing-vpc"] as const;
+const ALL_STACKS = [...STACKS, "state", "clients", "existing-vpc"] as const;
 const MOUNT_TARGET_ZONES = { efs: ["eu-west-1a", "eu-west-1b"], "efs-with-backup": [ONE_ZONE] };
 let plans: Record<(typeof ALL_STACKS)[number], PlanResult>;
 
 beforeAll(async () => {
+  // `plan` validates the configuration as it plans, so there is no separate `terraform validate` here
+  // (another provider load); the HCL test and the packed examples run `terraform validate` itself.
   plans = await planStacks(
     Object.fromEntries(ALL_STACKS.map((name) => [name, join(outdir, "stacks", name)])) as Record<
       (typeof ALL_STACKS)[number],
       string
     >,
+    { validate: false },
   );
 });
 
@@ -460,5 +468,22 @@ describe("offline terraform plan of a stack in an existing VPC, from a settings 
       "eu-west-1a": "subnet-0aaaaaaaaaaaaaaa1",
       "eu-west-1b": "subnet-0aaaaaaaaaaaaaaa2",
     });
+  });
+});
+
+describe("EfsClients in an offline terraform plan", () => {
+  test("the user data Terraform computes is the settings plus the module's script, byte for byte", () => {
+    const { plan } = plans.clients;
+    const [template] = plannedResources(plan, "aws_launch_template");
+    const userData = gunzipSync(Buffer.from(template.after.user_data, "base64")).toString("utf8");
+    expect(userData).toContain(
+      "EFS_FILE_SYSTEM_ID='fs-0123456789abcdef0'\nEFS_DNS_NAME='fs-0123456789abcdef0.efs.eu-west-1.amazonaws.com'\n",
+    );
+    expect(userData).toContain(
+      `<<'MOUNT_SHARED_HOME_SCRIPT_END'\n${MOUNT_SCRIPT}MOUNT_SHARED_HOME_SCRIPT_END\n`,
+    );
+    expect(userData).toContain('echo "${HOME} %{x}" \\\nsetup-volume vol-0123 --now\n');
+    const zones = plannedResources(plan, "aws_instance").map((i) => i.after.availability_zone);
+    expect(zones.sort()).toEqual(["eu-west-1a", "eu-west-1b"]);
   });
 });
