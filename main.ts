@@ -23,7 +23,7 @@ try {
     ]),
   );
   if (!props.remoteState) {
-    console.warn(
+    console.log(
       `WARNING: state.bucket is not set in ${settingsFile}: the stacks keep LOCAL state files ` +
         `(terraform.<stack>.tfstate), unencrypted and unlocked. Set state.bucket for shared environments ` +
         `(README, "Remote state").`,
