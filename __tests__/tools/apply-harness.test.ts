@@ -59,17 +59,39 @@ test("any other changed attribute, or a replacement, does not settle", () => {
   ]);
 });
 
-test("a replace_triggered_by replacement passes only when every other change is an artifact", () => {
+test("a replace_triggered_by replacement, or a change of only unknown values, passes only when every other change is an artifact", () => {
   const instance = {
     address: "aws_instance.i",
     type: "aws_instance",
     action_reason: "replace_by_triggers",
     change: { actions: ["delete", "create"], before: { id: "i-1" }, after: {}, after_unknown: { id: true } },
   };
-  const alone = explainChanges(plannedChanges(planWith(instance)), artifacts);
-  expect(alone.unexplained.map((change) => change.address)).toEqual(["aws_instance.i"]);
-  const withArtifact = explainChanges(plannedChanges(planWith(backupVaultTagsOnly, instance)), artifacts);
+  const attachment = {
+    address: "aws_volume_attachment.a",
+    type: "aws_volume_attachment",
+    action_reason: "replace_because_cannot_update",
+    change: {
+      actions: ["delete", "create"],
+      before: { id: "vai-1", instance_id: "i-1", volume_id: "vol-1" },
+      after: { volume_id: "vol-1" },
+      after_unknown: { id: true, instance_id: true },
+    },
+  };
+  const alone = explainChanges(plannedChanges(planWith(instance, attachment)), artifacts);
+  expect(alone.unexplained.map((change) => change.address)).toEqual([
+    "aws_instance.i",
+    "aws_volume_attachment.a",
+  ]);
+  const withArtifact = explainChanges(
+    plannedChanges(planWith(backupVaultTagsOnly, instance, attachment)),
+    artifacts,
+  );
   expect(withArtifact.unexplained).toEqual([]);
+  expect(withArtifact.explained.map(({ artifactIds }) => artifactIds)).toEqual([
+    ["backup-list-tags-path"],
+    ["follows from the changes above"],
+    ["follows from the changes above"],
+  ]);
 });
 
 test("every gap the harness works around is documented with its evidence, and the reverse", () => {

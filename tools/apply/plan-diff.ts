@@ -20,6 +20,8 @@ export interface PlannedChange {
   readonly type: string;
   readonly actions: readonly string[];
   readonly attributes: readonly string[];
+  /** Every changed attribute is unknown until apply: its value comes from another change in the plan. */
+  readonly unknownOnly: boolean;
   /** Terraform's `action_reason`, e.g. `replace_by_triggers` (a `replace_triggered_by` replacement). */
   readonly reason?: string;
 }
@@ -48,6 +50,7 @@ export function plannedChanges(plan: Json): PlannedChange[] {
         type: change.type,
         actions: change.change.actions,
         attributes,
+        unknownOnly: attributes.length > 0 && attributes.every((key) => containsTrue(unknown[key])),
         reason: change.action_reason,
       };
     });
@@ -67,10 +70,10 @@ export function explainChanges(
 ): { explained: { change: PlannedChange; artifactIds: string[] }[]; unexplained: PlannedChange[] } {
   const explained: { change: PlannedChange; artifactIds: string[] }[] = [];
   const unexplained: PlannedChange[] = [];
-  const triggered: PlannedChange[] = [];
+  const following: PlannedChange[] = [];
   for (const change of changes) {
-    if (change.reason === "replace_by_triggers") {
-      triggered.push(change);
+    if (change.reason === "replace_by_triggers" || change.unknownOnly) {
+      following.push(change);
       continue;
     }
     const matching = artifacts.filter((artifact) => artifact.resourceType === change.type);
@@ -87,11 +90,11 @@ export function explainChanges(
       unexplained.push(change);
     }
   }
-  // A `replace_triggered_by` replacement follows from another change in the same plan: it is explained
-  // only when every other change is.
-  for (const change of triggered) {
+  // A `replace_triggered_by` replacement, or a change whose values are all unknown until another
+  // resource is replaced, follows from other changes in the same plan: explained only when they all are.
+  for (const change of following) {
     if (unexplained.length === 0 && explained.length > 0) {
-      explained.push({ change, artifactIds: ["replace_triggered_by of a change explained above"] });
+      explained.push({ change, artifactIds: ["follows from the changes above"] });
     } else {
       unexplained.push(change);
     }
