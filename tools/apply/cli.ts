@@ -8,7 +8,7 @@
  */
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { findProviderMirror } from "../../__tests__/helpers/terraform";
 import {
@@ -255,18 +255,22 @@ function destroy(stack: Stack): Promise<boolean> {
   });
 }
 
-/** Runs `jobs` with at most `limit` at a time. */
-async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, jobs.length) }, async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      results[index] = await jobs[index]();
+/** Wraps work so that at most `limit` pieces run at a time. */
+function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    // A finishing piece hands its slot straight to the next waiting one.
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
-  });
-  await Promise.all(workers);
-  return results;
+  };
 }
 
 function loadArtifacts(): EmulatorArtifact[] {
@@ -332,22 +336,33 @@ async function main(): Promise<void> {
         return entry;
       }),
     );
-    const limit = Number(process.env.APPLY_CONCURRENCY ?? Math.max(2, availableParallelism() * 2));
+    // Most of an apply is the provider polling, not CPU: by default every stack runs at once.
     const allStacks = perConfiguration.flatMap(({ stacks }) => stacks);
-    const settled = new Map<Stack, boolean>();
-    await pool(
-      allStacks.map((stack) => async () => settled.set(stack, await applyAndReplan(stack, artifacts))),
-      limit,
+    const limited = limiter(Number(process.env.APPLY_CONCURRENCY ?? allStacks.length));
+    await Promise.all(
+      perConfiguration.map(async (entry) => {
+        if (entry !== teardown) {
+          await Promise.all(entry.stacks.map((stack) => limited(() => applyAndReplan(stack, artifacts))));
+          return;
+        }
+        // Each stack is destroyed as soon as it is applied and planned; the state stack, which would
+        // hold the others' state, last.
+        const isState = (stack: Stack) => stack.name === STATE_STACK;
+        const others = entry.stacks.filter((stack) => !isState(stack));
+        const stateStacks = entry.stacks.filter(isState);
+        const statePlanned = Promise.all(
+          stateStacks.map((stack) => limited(() => applyAndReplan(stack, artifacts))),
+        );
+        await Promise.all(
+          others.map(async (stack) => {
+            await limited(() => applyAndReplan(stack, artifacts));
+            await limited(() => destroy(stack));
+          }),
+        );
+        await statePlanned;
+        for (const stack of stateStacks) await limited(() => destroy(stack));
+      }),
     );
-    if (teardown) {
-      const applied = teardown.stacks.filter((stack) => settled.get(stack) !== undefined);
-      // The stacks whose state the bucket would hold first, the state stack last.
-      await pool(
-        applied.filter((stack) => stack.name !== STATE_STACK).map((stack) => () => destroy(stack)),
-        limit,
-      );
-      for (const stack of applied.filter((candidate) => candidate.name === STATE_STACK)) await destroy(stack);
-    }
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     if (!process.env.APPLY_KEEP) rmSync(workDir, { recursive: true, force: true });
