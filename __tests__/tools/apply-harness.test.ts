@@ -153,7 +153,12 @@ test("every service a stack uses is pointed at the emulator; an unmapped type fa
     },
   ]);
   expect(override.provider.aws[0]).not.toHaveProperty("skip_requesting_account_id");
+  expect(servicesOf({ data: { aws_availability_zones: {}, aws_iam_policy_document: {} } })).toEqual([
+    "ec2",
+    "ssm",
+    "sts",
+  ]);
   expect(() => servicesOf({ resource: { aws_nat_gateway: {} } })).toThrow(
-    "no emulator endpoint for aws_nat_gateway: add the service to SERVICE_BY_PREFIX in tools/apply/emulator.ts",
+    "no emulator endpoint for aws_nat_gateway: add its service to SERVICE_BY_PREFIX (resources) or SERVICE_BY_DATA_SOURCE in tools/apply/emulator.ts",
   );
 });

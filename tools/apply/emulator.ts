@@ -31,6 +31,17 @@ const SERVICE_BY_PREFIX: Record<string, string> = {
   aws_vpc: "ec2",
 };
 
+/** Data sources: the service each reads, or `null` for those the provider computes without a call. */
+const SERVICE_BY_DATA_SOURCE: Record<string, string | null> = {
+  aws_ami: "ec2",
+  aws_availability_zones: "ec2",
+  aws_caller_identity: "sts",
+  aws_iam_policy_document: null,
+  aws_partition: null,
+  aws_region: null,
+  aws_ssm_parameter: "ssm",
+};
+
 /**
  * STS is always pointed at moto: with the account id known (moto's 123456789012), the provider reads
  * security-group references back as `sg-…` and not `123456789012/sg-…`, as it does against AWS.
@@ -49,10 +60,14 @@ export function servicesOf(stack: StackJson): string[] {
     if (prefix) services.add(SERVICE_BY_PREFIX[prefix]);
     else unmapped.push(type);
   }
-  for (const type of Object.keys(stack.data ?? {})) unmapped.push(`data.${type}`);
+  for (const type of Object.keys(stack.data ?? {})) {
+    const service = SERVICE_BY_DATA_SOURCE[type];
+    if (service) services.add(service);
+    else if (service === undefined) unmapped.push(`data.${type}`);
+  }
   if (unmapped.length > 0) {
     throw new Error(
-      `no emulator endpoint for ${unmapped.join(", ")}: add the service to SERVICE_BY_PREFIX in tools/apply/emulator.ts`,
+      `no emulator endpoint for ${unmapped.join(", ")}: add its service to SERVICE_BY_PREFIX (resources) or SERVICE_BY_DATA_SOURCE in tools/apply/emulator.ts`,
     );
   }
   return [...services].sort();
