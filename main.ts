@@ -32,7 +32,8 @@ async function main(): Promise<void> {
       { beforeSwap: pauseBeforeSwapMs > 0 ? () => sleep(pauseBeforeSwapMs) : undefined },
     );
     if (!settings || !remoteStateOf(settings)) {
-      console.warn(
+      // On stdout: cdktf labels everything an app writes to stderr as [ERROR].
+      console.log(
         `WARNING: state.bucket is not set in ${settingsFile}: the stacks keep LOCAL state files ` +
           `(terraform.<stack>.tfstate), unencrypted and unlocked. Set state.bucket for shared environments ` +
           `(README, "Remote state").`,

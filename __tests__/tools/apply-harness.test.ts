@@ -1,0 +1,164 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  EMULATOR_GAPS,
+  emulatorOverride,
+  servicesOf,
+  UNDELETABLE_IN_EMULATOR,
+} from "../../tools/apply/emulator";
+import { explainChanges, plannedChanges, type EmulatorArtifact } from "../../tools/apply/plan-diff";
+
+const artifactsFile = JSON.parse(
+  readFileSync(join(__dirname, "..", "..", "tools", "apply", "emulator-artifacts.json"), "utf8"),
+);
+const artifacts: EmulatorArtifact[] = artifactsFile.artifacts;
+
+/** A `terraform show -json` plan with one resource change. */
+function planWith(...changes: Record<string, unknown>[]) {
+  return { resource_changes: changes };
+}
+
+const backupVaultTagsOnly = {
+  address: "aws_backup_vault.v",
+  type: "aws_backup_vault",
+  change: {
+    actions: ["update"],
+    before: { name: "v", tags_all: {} },
+    after: { name: "v", tags_all: { Stack: "s" } },
+    after_unknown: {},
+  },
+};
+
+test("a change of only the listed attributes of the listed type is an artifact", () => {
+  const { explained, unexplained } = explainChanges(plannedChanges(planWith(backupVaultTagsOnly)), artifacts);
+  expect(unexplained).toEqual([]);
+  expect(
+    explained.map(({ change, artifactIds }) => [change.address, change.attributes, artifactIds]),
+  ).toEqual([["aws_backup_vault.v", ["tags_all"], ["backup-list-tags-path"]]]);
+});
+
+test("any other changed attribute, or a replacement, does not settle", () => {
+  const renamed = {
+    ...backupVaultTagsOnly,
+    change: { ...backupVaultTagsOnly.change, after: { name: "w", tags_all: { Stack: "s" } } },
+  };
+  const replacedFileSystem = {
+    address: "aws_efs_file_system.f",
+    type: "aws_efs_file_system",
+    change: {
+      actions: ["delete", "create"],
+      before: { tags_all: {} },
+      after: { tags_all: {} },
+      after_unknown: { id: true },
+    },
+  };
+  const { unexplained } = explainChanges(plannedChanges(planWith(renamed, replacedFileSystem)), artifacts);
+  expect(unexplained.map((change) => [change.address, change.attributes])).toEqual([
+    ["aws_backup_vault.v", ["name", "tags_all"]],
+    ["aws_efs_file_system.f", ["id"]],
+  ]);
+});
+
+test("a replace_triggered_by replacement, or a change of only unknown values, passes only when every other change is an artifact", () => {
+  const instance = {
+    address: "aws_instance.i",
+    type: "aws_instance",
+    action_reason: "replace_by_triggers",
+    change: { actions: ["delete", "create"], before: { id: "i-1" }, after: {}, after_unknown: { id: true } },
+  };
+  const attachment = {
+    address: "aws_volume_attachment.a",
+    type: "aws_volume_attachment",
+    action_reason: "replace_because_cannot_update",
+    change: {
+      actions: ["delete", "create"],
+      before: { id: "vai-1", instance_id: "i-1", volume_id: "vol-1" },
+      after: { volume_id: "vol-1" },
+      after_unknown: { id: true, instance_id: true },
+    },
+  };
+  const alone = explainChanges(plannedChanges(planWith(instance, attachment)), artifacts);
+  expect(alone.unexplained.map((change) => change.address)).toEqual([
+    "aws_instance.i",
+    "aws_volume_attachment.a",
+  ]);
+  const withArtifact = explainChanges(
+    plannedChanges(planWith(backupVaultTagsOnly, instance, attachment)),
+    artifacts,
+  );
+  expect(withArtifact.unexplained).toEqual([]);
+  expect(withArtifact.explained.map(({ artifactIds }) => artifactIds)).toEqual([
+    ["backup-list-tags-path"],
+    ["follows from the changes above"],
+    ["follows from the changes above"],
+  ]);
+});
+
+test("every gap the harness works around is documented with its evidence, and the reverse", () => {
+  const documented = artifactsFile.gaps.map((gap: Record<string, string>) => gap.id).sort();
+  const implemented = [
+    ...EMULATOR_GAPS.map((gap) => gap.id),
+    ...Object.values(UNDELETABLE_IN_EMULATOR).map((gap) => gap.gapId),
+  ].sort();
+  expect(documented).toEqual(implemented);
+  for (const entry of [...artifactsFile.gaps, ...artifacts]) {
+    expect(entry).toEqual(
+      expect.objectContaining({
+        evidence: expect.any(String),
+        reference: expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\//),
+      }),
+    );
+  }
+});
+
+test("the applied copy leaves out what moto lacks and says so; the input is a copy the test owns", () => {
+  const stack = {
+    resource: {
+      aws_efs_file_system: { fs: { encrypted: true, protection: { replication_overwrite: "ENABLED" } } },
+      aws_efs_backup_policy: { bp: { backup_policy: { status: "DISABLED" } } },
+      aws_launch_template: {
+        lt: { block_device_mappings: [{ device_name: "/dev/xvda", ebs: { volume_type: "gp3" } }] },
+      },
+    },
+  };
+  const lines = EMULATOR_GAPS.flatMap((gap) => gap.omit(stack));
+  expect(lines).toEqual([
+    "aws_efs_file_system.fs.protection left out: moto has no UpdateFileSystemProtection",
+    "aws_efs_backup_policy.bp left out: moto has no PutBackupPolicy",
+    "aws_launch_template.lt /dev/xvda: volume_size 8 set: moto refuses a mapping without size or snapshot",
+  ]);
+  expect(stack.resource).toEqual({
+    aws_efs_file_system: { fs: { encrypted: true } },
+    aws_launch_template: {
+      lt: {
+        block_device_mappings: [{ device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 8 } }],
+      },
+    },
+  });
+});
+
+test("every service a stack uses is pointed at the emulator; an unmapped type fails naming it", () => {
+  const stack = {
+    provider: { aws: [{ region: "eu-west-1" }] },
+    resource: { aws_efs_file_system: {}, aws_cloudwatch_log_group: {}, aws_vpc: {} },
+  };
+  const override = emulatorOverride(stack, "http://127.0.0.1:1");
+  expect(override.provider.aws[0].endpoints).toEqual([
+    {
+      ec2: "http://127.0.0.1:1",
+      efs: "http://127.0.0.1:1",
+      logs: "http://127.0.0.1:1",
+      ssm: "http://127.0.0.1:1",
+      sts: "http://127.0.0.1:1",
+    },
+  ]);
+  expect(override.provider.aws[0]).not.toHaveProperty("skip_requesting_account_id");
+  expect(servicesOf({ data: { aws_availability_zones: {}, aws_iam_policy_document: {} } })).toEqual([
+    "ec2",
+    "ssm",
+    "sts",
+  ]);
+  expect(() => servicesOf({ resource: { aws_nat_gateway: {} } })).toThrow(
+    "no emulator endpoint for aws_nat_gateway: add its service to SERVICE_BY_PREFIX (resources) or SERVICE_BY_DATA_SOURCE in tools/apply/emulator.ts",
+  );
+});
