@@ -13,6 +13,7 @@ const SYNTH_LAUNCHER = join(ROOT, "scripts", "synth.js");
 
 interface Run {
   readonly code: number | null;
+  readonly stdout: string;
   readonly stderr: string;
   readonly outdir: string;
   readonly before: Record<string, string>;
@@ -52,7 +53,7 @@ function runMain(settings: object | string): Promise<Run> {
       process.execPath,
       [SYNTH_LAUNCHER],
       { cwd: ROOT, env: { ...process.env, STACK_CONFIG: configFile, CDKTF_OUTDIR: outdir } },
-      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr, outdir, before }),
+      (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr, outdir, before }),
     );
   });
 }
@@ -184,10 +185,11 @@ describe("config/prod.json (state.bucket set)", () => {
 });
 
 describe("config/default.json (no state bucket)", () => {
-  test("uses local state and warns once on stderr", () => {
-    const { code, stderr } = runs.default;
+  test("uses local state and warns once, on stdout (cdktf prints an app's stderr as [ERROR])", () => {
+    const { code, stdout, stderr } = runs.default;
     expect(code).toBe(0);
-    expect(stderr.match(/WARNING: state\.bucket is not set/g)).toHaveLength(1);
+    expect(stdout.match(/WARNING: state\.bucket is not set/g)).toHaveLength(1);
+    expect(stderr).not.toContain("WARNING");
     expect(stackJson(runs.default, "efs").terraform.backend).toEqual({
       local: { path: "../../../terraform.efs.tfstate" },
     });
