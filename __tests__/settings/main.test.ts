@@ -22,6 +22,7 @@ const SYNTH_LAUNCHER = join(ROOT, "scripts", "synth.js");
 interface Run {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
   readonly stderr: string;
   readonly outdir: string;
   readonly before: Record<string, string>;
@@ -68,12 +69,8 @@ function runMain(settings: object | string | SettingsText, interrupt?: NodeJS.Si
   const env: NodeJS.ProcessEnv = { ...process.env, STACK_CONFIG: configFile, CDKTF_OUTDIR: outdir };
   if (interrupt) env.EFS_SYNTH_PAUSE_BEFORE_SWAP_MS = "120000";
   return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [SYNTH_LAUNCHER],
-      { cwd: ROOT, env },
-      (_error, _stdout, stderr) =>
-        resolve({ code: child.exitCode, signal: child.signalCode, stderr, outdir, before }),
+    const child = execFile(process.execPath, [SYNTH_LAUNCHER], { cwd: ROOT, env }, (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr, outdir, before }),
     );
     if (interrupt) {
       // The synth is done and paused before the swap once its staging output holds a stack.
@@ -271,10 +268,11 @@ describe("config/prod.json (state.bucket set)", () => {
 });
 
 describe("config/default.json (no state bucket)", () => {
-  test("uses local state and warns once on stderr", () => {
-    const { code, stderr } = runs.default;
+  test("uses local state and warns once, on stdout (cdktf prints an app's stderr as [ERROR])", () => {
+    const { code, stdout, stderr } = runs.default;
     expect(code).toBe(0);
-    expect(stderr.match(/WARNING: state\.bucket is not set/g)).toHaveLength(1);
+    expect(stdout.match(/WARNING: state\.bucket is not set/g)).toHaveLength(1);
+    expect(stderr).not.toContain("WARNING");
     expect(stackJson(runs.default, "efs").terraform.backend).toEqual({
       local: { path: "../../../terraform.efs.tfstate" },
     });
