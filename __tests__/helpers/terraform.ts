@@ -214,15 +214,24 @@ async function withInitLock<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** `terraform init` in `dir`, one at a time when a shared plugin cache is filled (see `withInitLock`). */
+async function terraformInit(
+  dir: string,
+  cliConfig: { path: string; usesPluginCache: boolean },
+  { backend = true }: { backend?: boolean } = {},
+): Promise<void> {
+  const init = () =>
+    terraform(dir, cliConfig.path, ["init", "-input=false", "-no-color", `-backend=${backend}`]);
+  await (cliConfig.usesPluginCache ? withInitLock(init) : init());
+}
+
 /** Writes the harness files and runs `terraform init`; returns the CLI config to use from then on. */
 async function initStack(stackDir: string, options: HarnessOptions): Promise<string> {
   writeOverrides(stackDir, options);
   const cliConfig = writeCliConfig(stackDir);
   // A directory this harness initialized already (the settle plans of helpers/state.ts) needs no second init.
   if (existsSync(join(stackDir, ".terraform.lock.hcl"))) return cliConfig.path;
-  const init = () =>
-    terraform(stackDir, cliConfig.path, ["init", "-input=false", "-no-color", "-backend=true"]);
-  await (cliConfig.usesPluginCache ? withInitLock(init) : init());
+  await terraformInit(stackDir, cliConfig);
   return cliConfig.path;
 }
 
@@ -320,8 +329,7 @@ export async function planStacks<Name extends string>(
   );
   if (state.resources.length) writeFileSync(join(root, "harness.tfstate"), JSON.stringify(state));
   const cliConfig = writeCliConfig(root);
-  const init = () => terraform(root, cliConfig.path, ["init", "-input=false", "-no-color", "-backend=true"]);
-  await (cliConfig.usesPluginCache ? withInitLock(init) : init());
+  await terraformInit(root, cliConfig);
   if (validate) await terraform(root, cliConfig.path, ["validate", "-no-color"]);
   await terraform(root, cliConfig.path, [
     "plan",
@@ -356,8 +364,7 @@ export async function validateStacks(
     }),
   );
   const cliConfig = writeCliConfig(root);
-  const init = () => terraform(root, cliConfig.path, ["init", "-input=false", "-no-color", "-backend=false"]);
-  await (cliConfig.usesPluginCache ? withInitLock(init) : init());
+  await terraformInit(root, cliConfig, { backend: false });
   await terraform(root, cliConfig.path, ["validate", "-no-color"]);
 }
 
