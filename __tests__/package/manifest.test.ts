@@ -96,8 +96,13 @@ describe("examples", () => {
   });
 });
 
-test("README.md shows the tested byo-vpc example, unchanged (refresh with `npm run api`)", () => {
+test("README.md shows each consumer type from its tested example file, unchanged (refresh with `npm run api`)", () => {
   const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
-  expect(readmeExampleFiles(readme)).toContain("examples/byo-vpc/main.ts");
+  expect(readmeExampleFiles(readme)).toEqual([
+    "examples/byo-vpc/main.ts",
+    "examples/ecs-fargate/main.ts",
+    "examples/lambda/main.ts",
+    "examples/web-fleet/main.ts",
+  ]);
   expect(renderReadmeExamples(readme)).toBe(readme);
 });
