@@ -206,11 +206,7 @@ async function createStandIns(
 ): Promise<string | undefined> {
   const input = join(stacks[0].dir, "..", "stand-ins.json");
   writeFileSync(input, JSON.stringify(standIns));
-  const created = await execute(
-    "sh",
-    ["-c", 'exec python3 "$0" "$1" < "$2"', join(__dirname, "stand-ins.py"), moto.endpoint, input],
-    {},
-  );
+  const created = await execute("python3", [join(__dirname, "stand-ins.py"), moto.endpoint, input], {});
   if (created.code !== 0) return tail(created.stderr || created.stdout);
   const lines = substituteStandIns(
     stacks.map((stack) => stack.json),

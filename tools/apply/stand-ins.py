@@ -1,7 +1,7 @@
 """Creates, in the emulator, stand-ins for the existing resources an example names by id or ARN.
 
-Usage: python3 tools/apply/stand-ins.py http://127.0.0.1:PORT < stand-ins.json
-(boto3 comes with moto). Reads a JSON list of stand-ins; prints a JSON object mapping each
+Usage: python3 tools/apply/stand-ins.py http://127.0.0.1:PORT stand-ins.json
+(boto3 comes with moto). Reads a JSON list of stand-ins (the harness writes STAND_INS of emulator.ts); prints a JSON object mapping each
 placeholder id or ARN to the id or ARN moto gave the stand-in (moto chooses EC2 ids itself).
 """
 import json
@@ -13,7 +13,9 @@ endpoint = sys.argv[1]
 kw = dict(endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id="mock-access-key", aws_secret_access_key="mock-secret-key")
 ec2 = boto3.client("ec2", **kw)
 mapping = {}
-for stand_in in json.load(sys.stdin):
+with open(sys.argv[2], encoding="utf-8") as file:
+    stand_ins = json.load(file)
+for stand_in in stand_ins:
     kind = stand_in["kind"]
     if kind == "vpc":
         vpc = ec2.create_vpc(CidrBlock=stand_in["cidr"])["Vpc"]["VpcId"]
