@@ -4,6 +4,8 @@ import {
   EMULATOR_GAPS,
   emulatorOverride,
   servicesOf,
+  STAND_INS,
+  substituteStandIns,
   UNDELETABLE_IN_EMULATOR,
 } from "../../tools/apply/emulator";
 import { explainChanges, plannedChanges, type EmulatorArtifact } from "../../tools/apply/plan-diff";
@@ -94,6 +96,56 @@ test("a replace_triggered_by replacement, or a change of only unknown values, pa
   ]);
 });
 
+test("a value that only becomes unknown while the rest of the attribute stays follows from the other changes", () => {
+  // The group's template version is unknown while the template gets a new version; its preference
+  // is an artifact. Neither alone may pass, and a known part that changes never does.
+  const group = (after: Record<string, unknown>) => ({
+    address: "aws_autoscaling_group.g",
+    type: "aws_autoscaling_group",
+    change: {
+      actions: ["update"],
+      before: {
+        capacity_reservation_specification: [{ capacity_reservation_preference: null }],
+        launch_template: [{ id: "lt-1", name: "web", version: "1" }],
+      },
+      after: {
+        capacity_reservation_specification: [{ capacity_reservation_preference: "" }],
+        launch_template: [after],
+      },
+      after_unknown: { launch_template: [{ version: true }] },
+    },
+  });
+  const versionOnly = group({ id: "lt-1", name: "web" });
+  expect(plannedChanges(planWith(versionOnly))[0].pending).toEqual(["launch_template"]);
+  expect(explainChanges(plannedChanges(planWith(versionOnly)), artifacts).unexplained).toHaveLength(1);
+  const withArtifact = explainChanges(plannedChanges(planWith(backupVaultTagsOnly, versionOnly)), artifacts);
+  expect(withArtifact.unexplained).toEqual([]);
+  expect(withArtifact.explained.map(({ artifactIds }) => artifactIds)).toEqual([
+    ["backup-list-tags-path"],
+    ["autoscaling-capacity-reservation-specification", "follows from the changes above"],
+  ]);
+  const otherTemplate = group({ id: "lt-2", name: "web" });
+  expect(
+    explainChanges(plannedChanges(planWith(backupVaultTagsOnly, otherTemplate)), artifacts).unexplained.map(
+      (change) => change.address,
+    ),
+  ).toEqual(["aws_autoscaling_group.g"]);
+});
+
+test("an example's existing resources are named by the stand-ins' ids in the applied copy", () => {
+  expect(STAND_INS["example:byo-vpc"].map((standIn) => standIn.kind)).toEqual(["vpc", "role"]);
+  const stack: Record<string, unknown> = {
+    resource: { aws_efs_mount_target: { m: { subnet_id: "subnet-0bbbbbbbbbbbbbbb1" } } },
+  };
+  expect(substituteStandIns([stack], { "subnet-0bbbbbbbbbbbbbbb1": "subnet-moto" })).toEqual([
+    "subnet-0bbbbbbbbbbbbbbb1 -> subnet-moto: stand-in created in the emulator",
+  ]);
+  expect(stack).toEqual({ resource: { aws_efs_mount_target: { m: { subnet_id: "subnet-moto" } } } });
+  expect(() => substituteStandIns([stack], { "vpc-0a1b2c3d4e5f60718": "vpc-moto" })).toThrow(
+    "stand-in vpc-0a1b2c3d4e5f60718 is named by no stack: update STAND_INS in tools/apply/emulator.ts",
+  );
+});
+
 test("every gap the harness works around is documented with its evidence, and the reverse", () => {
   const documented = artifactsFile.gaps.map((gap: Record<string, string>) => gap.id).sort();
   const implemented = [
@@ -116,6 +168,7 @@ test("the applied copy leaves out what moto lacks and says so; the input is a co
     resource: {
       aws_efs_file_system: { fs: { encrypted: true, protection: { replication_overwrite: "ENABLED" } } },
       aws_efs_backup_policy: { bp: { backup_policy: { status: "DISABLED" } } },
+      aws_backup_vault_notifications: { n: { backup_vault_name: "v", sns_topic_arn: "t" } },
       aws_launch_template: {
         lt: { block_device_mappings: [{ device_name: "/dev/xvda", ebs: { volume_type: "gp3" } }] },
       },
@@ -125,6 +178,7 @@ test("the applied copy leaves out what moto lacks and says so; the input is a co
   expect(lines).toEqual([
     "aws_efs_file_system.fs.protection left out: moto has no UpdateFileSystemProtection",
     "aws_efs_backup_policy.bp left out: moto has no PutBackupPolicy",
+    "aws_backup_vault_notifications.n left out: moto has no PutBackupVaultNotifications",
     "aws_launch_template.lt /dev/xvda: volume_size 8 set: moto refuses a mapping without size or snapshot",
   ]);
   expect(stack.resource).toEqual({
@@ -158,6 +212,16 @@ test("every service a stack uses is pointed at the emulator; an unmapped type fa
     "ssm",
     "sts",
   ]);
+  expect(
+    servicesOf({
+      resource: {
+        aws_ecs_service: {},
+        aws_lambda_function: {},
+        aws_lb_listener: {},
+        aws_autoscaling_group: {},
+      },
+    }),
+  ).toEqual(["autoscaling", "ecs", "elbv2", "lambda", "ssm", "sts"]);
   expect(() => servicesOf({ resource: { aws_nat_gateway: {} } })).toThrow(
     "no emulator endpoint for aws_nat_gateway: add its service to SERVICE_BY_PREFIX (resources) or SERVICE_BY_DATA_SOURCE in tools/apply/emulator.ts",
   );

@@ -7,7 +7,16 @@
  * Only ever writes into temporary copies: the shipped synth output is never edited.
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { findProviderMirror } from "../../__tests__/helpers/terraform";
@@ -16,9 +25,12 @@ import {
   emulatorOverride,
   liftPreventDestroy,
   protectedAddresses,
+  STAND_INS,
+  substituteStandIns,
   UNDELETABLE_IN_EMULATOR,
 } from "./emulator";
 import { startMoto, type MotoServer } from "./moto";
+import type { StandIn } from "./emulator";
 import { describeChange, explainChanges, plannedChanges, type EmulatorArtifact } from "./plan-diff";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -142,6 +154,8 @@ function discoverConfigurations(): Configuration[] {
 
 async function synthesize(configuration: Configuration, workDir: string): Promise<Stack[]> {
   const outdir = join(workDir, configuration.name.replace(/[^a-z0-9-]/gi, "-"), "synth");
+  // cdktf's App makes only the outdir itself, not its parents.
+  mkdirSync(outdir, { recursive: true });
   const started = Date.now();
   const result = await execute(process.execPath, [join(ROOT, "scripts", "synth.js"), configuration.entry], {
     cwd: ROOT,
@@ -182,6 +196,24 @@ function prepare(stack: Stack, moto: MotoServer, liftProtection: boolean): void 
     JSON.stringify(emulatorOverride(stack.json, moto.endpoint), null, 2),
   );
   writeCliConfig(stack.dir);
+}
+
+/** Creates an example's existing resources in its emulator and names them in the applied copies. */
+async function createStandIns(
+  stacks: Stack[],
+  standIns: readonly StandIn[],
+  moto: MotoServer,
+): Promise<string | undefined> {
+  const input = join(stacks[0].dir, "..", "stand-ins.json");
+  writeFileSync(input, JSON.stringify(standIns));
+  const created = await execute("python3", [join(__dirname, "stand-ins.py"), moto.endpoint, input], {});
+  if (created.code !== 0) return tail(created.stderr || created.stdout);
+  const lines = substituteStandIns(
+    stacks.map((stack) => stack.json),
+    JSON.parse(created.stdout),
+  );
+  for (const line of lines) console.log(`  ${stacks[0].configuration}: ${line}`);
+  return undefined;
 }
 
 /** Runs one phase, records it as one check; returns whether it passed. */
@@ -332,6 +364,22 @@ async function main(): Promise<void> {
       synthesized.map(async (entry) => {
         const moto = await startMoto();
         servers.push(moto);
+        const standIns = STAND_INS[entry.configuration.name];
+        if (standIns && entry.stacks.length > 0) {
+          const started = Date.now();
+          const failure = await createStandIns(entry.stacks, standIns, moto).catch(
+            (error: Error) => `    ${error.message}`,
+          );
+          if (failure !== undefined) {
+            record({
+              check: `${entry.configuration.name}: stand-ins`,
+              passed: false,
+              seconds: (Date.now() - started) / 1000,
+              detail: failure,
+            });
+            return { stacks: [], tornDown: false };
+          }
+        }
         // A stack that can't be pointed at the emulator is one failed check, not the end of the run.
         const ready = entry.stacks.filter((stack) => {
           try {

@@ -10,6 +10,7 @@ type StackJson = Record<string, any>;
 
 /** Provider `endpoints` key for each resource type prefix; longest prefix wins. */
 const SERVICE_BY_PREFIX: Record<string, string> = {
+  aws_autoscaling_: "autoscaling",
   aws_backup_: "backup",
   aws_cloudwatch_log_: "logs",
   aws_cloudwatch_: "cloudwatch",
@@ -17,15 +18,19 @@ const SERVICE_BY_PREFIX: Record<string, string> = {
   aws_ebs_: "ec2",
   aws_efs_: "efs",
   aws_flow_log: "ec2",
+  aws_ecs_: "ecs",
   aws_iam_: "iam",
   aws_instance: "ec2",
   aws_internet_gateway: "ec2",
   aws_kms_: "kms",
+  aws_lambda_: "lambda",
   aws_launch_template: "ec2",
+  aws_lb: "elbv2",
   aws_route: "ec2",
   aws_s3_: "s3",
   aws_security_group: "ec2",
   aws_sns_: "sns",
+  aws_ssm_: "ssm",
   aws_subnet: "ec2",
   aws_volume_attachment: "ec2",
   aws_vpc: "ec2",
@@ -135,6 +140,10 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     omit: (stack) => dropResources(stack, "aws_backup_selection", "CreateBackupSelection"),
   },
   {
+    id: "backup-put-backup-vault-notifications",
+    omit: (stack) => dropResources(stack, "aws_backup_vault_notifications", "PutBackupVaultNotifications"),
+  },
+  {
     id: "ec2-launch-template-root-volume-size",
     omit: (stack) =>
       resourcesOf(stack, "aws_launch_template").flatMap(([name, template]) =>
@@ -182,4 +191,66 @@ export function protectedAddresses(stack: StackJson): string[] {
       .filter(([, resource]) => resource.lifecycle?.prevent_destroy === true)
       .map(([name]) => `${type}.${name}`),
   );
+}
+
+/** An existing resource an example names by id or ARN, created in the emulator before the apply. */
+export type StandIn =
+  | {
+      readonly kind: "vpc";
+      readonly placeholder: string;
+      readonly cidr: string;
+      readonly subnets: readonly { placeholder: string; cidr: string; availabilityZone: string }[];
+      readonly securityGroups: readonly { placeholder: string }[];
+    }
+  | { readonly kind: "role"; readonly placeholder: string; readonly name: string }
+  | { readonly kind: "s3-object"; readonly bucket: string; readonly key: string };
+
+/**
+ * What each example expects to exist already (see its main.ts). tools/apply/stand-ins.py creates it
+ * in the configuration's emulator; the applied copy then names moto's ids instead of the placeholders,
+ * as a consumer's app names their own. Moto chooses EC2 ids itself, so the ids can't be kept.
+ */
+export const STAND_INS: Readonly<Record<string, readonly StandIn[]>> = {
+  "example:byo-vpc": [
+    {
+      kind: "vpc",
+      placeholder: "vpc-0a1b2c3d4e5f60718",
+      cidr: "10.20.0.0/16",
+      subnets: [
+        // Its public subnets are named in the network but used by nothing the stack creates.
+        { placeholder: "subnet-0bbbbbbbbbbbbbbb1", cidr: "10.20.10.0/24", availabilityZone: "eu-west-1a" },
+        { placeholder: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24", availabilityZone: "eu-west-1b" },
+      ],
+      securityGroups: [{ placeholder: "sg-0123456789abcdef0" }],
+    },
+    // In the example's own account (111122223333 is the documentation placeholder); moto's is 123456789012.
+    { kind: "role", placeholder: "arn:aws:iam::111122223333:role/app-server", name: "app-server" },
+  ],
+  // The function's code package, which a consumer's build uploads.
+  "example:lambda": [{ kind: "s3-object", bucket: "my-artifacts-bucket", key: "efs-reader.zip" }],
+};
+
+/**
+ * Names the stand-ins' real ids in place of the placeholders, in every stack of a configuration;
+ * returns one line per substitution. Throws naming a placeholder no stack holds (the example changed).
+ */
+export function substituteStandIns(stacks: StackJson[], mapping: Record<string, string>): string[] {
+  const texts = stacks.map((stack) => JSON.stringify(stack));
+  const lines: string[] = [];
+  for (const [placeholder, real] of Object.entries(mapping)) {
+    if (!texts.some((text) => text.includes(placeholder))) {
+      throw new Error(
+        `stand-in ${placeholder} is named by no stack: update STAND_INS in tools/apply/emulator.ts`,
+      );
+    }
+    for (let index = 0; index < texts.length; index++)
+      texts[index] = texts[index].split(placeholder).join(real);
+    lines.push(`${placeholder} -> ${real}: stand-in created in the emulator`);
+  }
+  texts.forEach((text, index) => {
+    const replaced = JSON.parse(text);
+    for (const key of Object.keys(stacks[index])) delete stacks[index][key];
+    Object.assign(stacks[index], replaced);
+  });
+  return lines;
 }

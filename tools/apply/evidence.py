@@ -50,3 +50,42 @@ print(
 )
 pairs = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
 print("ec2 DescribeSecurityGroups UserIdGroupPairs ->", json.dumps([p["UserIdGroupPairs"] for p in pairs if p["UserIdGroupPairs"]]))
+
+# ecs-service-az-rebalancing: CreateService drops availabilityZoneRebalancing; DescribeServices has none.
+ecs = boto3.client("ecs", **kw)
+ecs.create_cluster(clusterName="evidence")
+ecs.register_task_definition(family="evidence", containerDefinitions=[{"name": "c", "image": "busybox", "memory": 128}])
+ecs.create_service(cluster="evidence", serviceName="evidence", taskDefinition="evidence", desiredCount=0, availabilityZoneRebalancing="ENABLED")
+service = ecs.describe_services(cluster="evidence", services=["evidence"])["services"][0]
+print("ecs DescribeServices availabilityZoneRebalancing ->", json.dumps(service.get("availabilityZoneRebalancing")))
+
+# autoscaling-capacity-reservation-specification: DescribeAutoScalingGroups returns no CapacityReservationSpecification.
+subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
+autoscaling = boto3.client("autoscaling", **kw)
+autoscaling.create_auto_scaling_group(
+    AutoScalingGroupName="evidence", LaunchTemplate={"LaunchTemplateId": template}, MinSize=0, MaxSize=0, VPCZoneIdentifier=subnet,
+)
+asg = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["evidence"])["AutoScalingGroups"][0]
+print("autoscaling DescribeAutoScalingGroups CapacityReservationSpecification ->", json.dumps(asg.get("CapacityReservationSpecification")))
+
+# lambda-file-system-config: CreateFunction drops FileSystemConfigs; GetFunction has none.
+iam = boto3.client("iam", **kw)
+trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+role = iam.create_role(RoleName="evidence-fn", AssumeRolePolicyDocument=json.dumps(trust))
+function = boto3.client("lambda", **kw).create_function(
+    FunctionName="evidence",
+    Runtime="python3.12",
+    Role=role["Role"]["Arn"],
+    Handler="index.handler",
+    Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+    FileSystemConfigs=[{"Arn": "arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-0123456789abcdef0", "LocalMountPath": "/mnt/data"}],
+)
+configuration = boto3.client("lambda", **kw).get_function(FunctionName="evidence")["Configuration"]
+print("lambda GetFunction FileSystemConfigs ->", json.dumps(configuration.get("FileSystemConfigs")))
+
+# backup-put-backup-vault-notifications (a gap): no route for PUT /backup-vaults/{name}/notification-configuration.
+try:
+    backup.put_backup_vault_notifications(BackupVaultName="evidence-vault", SNSTopicArn="arn:aws:sns:eu-west-1:123456789012:t", BackupVaultEvents=["BACKUP_JOB_FAILED"])
+    print("backup PutBackupVaultNotifications -> accepted")
+except Exception as error:  # noqa: BLE001 - the error is the evidence
+    print("backup PutBackupVaultNotifications ->", type(error).__name__, str(error)[:160])

@@ -22,6 +22,11 @@ export interface PlannedChange {
   readonly attributes: readonly string[];
   /** Every changed attribute is unknown until apply: its value comes from another change in the plan. */
   readonly unknownOnly: boolean;
+  /**
+   * Changed attributes whose known parts stay as they are and only some values become unknown (e.g. a
+   * launch template's version while the template gets a new one): they follow from other changes.
+   */
+  readonly pending?: readonly string[];
   /** Terraform's `action_reason`, e.g. `replace_by_triggers` (a `replace_triggered_by` replacement). */
   readonly reason?: string;
 }
@@ -51,9 +56,32 @@ export function plannedChanges(plan: Json): PlannedChange[] {
         actions: change.change.actions,
         attributes,
         unknownOnly: attributes.length > 0 && attributes.every((key) => containsTrue(unknown[key])),
+        pending: attributes.filter(
+          (key) =>
+            containsTrue(unknown[key]) &&
+            sameValue(known(before[key], unknown[key]), known(after[key], unknown[key])),
+        ),
         reason: change.action_reason,
       };
     });
+}
+
+/** `value` without the parts `unknown` marks, and without null members (absent and null read alike). */
+function known(value: unknown, unknown: unknown): unknown {
+  if (unknown === true) return undefined;
+  if (Array.isArray(value)) {
+    return value.map((item, index) => known(item, Array.isArray(unknown) ? unknown[index] : undefined));
+  }
+  if (value && typeof value === "object") {
+    const marks = (unknown && typeof unknown === "object" ? unknown : {}) as Json;
+    return Object.fromEntries(
+      Object.entries(value as Json)
+        .map(([key, item]) => [key, known(item, marks[key])])
+        .filter(([, item]) => item !== undefined && item !== null)
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+  }
+  return value;
 }
 
 function containsTrue(value: unknown): boolean {
@@ -70,31 +98,42 @@ export function explainChanges(
 ): { explained: { change: PlannedChange; artifactIds: string[] }[]; unexplained: PlannedChange[] } {
   const explained: { change: PlannedChange; artifactIds: string[] }[] = [];
   const unexplained: PlannedChange[] = [];
-  const following: PlannedChange[] = [];
+  /** Changes that follow from the others, with the artifacts that explain the rest of each. */
+  const following: { change: PlannedChange; artifactIds: string[] }[] = [];
   for (const change of changes) {
     if (change.reason === "replace_by_triggers" || change.unknownOnly) {
-      following.push(change);
+      following.push({ change, artifactIds: [] });
       continue;
     }
     const matching = artifacts.filter((artifact) => artifact.resourceType === change.type);
     const covered = change.actions.every((action) => action === "update");
-    const uncovered = change.attributes.filter(
+    // An attribute an artifact covers is explained by it, even when it is also unknown.
+    const pending = (change.pending ?? []).filter(
       (attribute) => !matching.some((artifact) => artifact.attributes.includes(attribute)),
     );
-    if (covered && uncovered.length === 0 && change.attributes.length > 0) {
+    const uncovered = change.attributes.filter(
+      (attribute) =>
+        !pending.includes(attribute) && !matching.some((artifact) => artifact.attributes.includes(attribute)),
+    );
+    if (covered && uncovered.length === 0 && change.attributes.length > pending.length) {
       const artifactIds = matching
         .filter((artifact) => artifact.attributes.some((attribute) => change.attributes.includes(attribute)))
         .map((artifact) => artifact.id);
+      if (pending.length > 0) {
+        // Its pending attributes are explained only when every other change is (checked below).
+        following.push({ change, artifactIds });
+        continue;
+      }
       explained.push({ change, artifactIds });
     } else {
       unexplained.push(change);
     }
   }
-  // A `replace_triggered_by` replacement, or a change whose values are all unknown until another
-  // resource is replaced, follows from other changes in the same plan: explained only when they all are.
-  for (const change of following) {
+  // A `replace_triggered_by` replacement, or a change whose values are unknown until another
+  // resource is replaced or updated, follows from other changes in the same plan: explained only when they all are.
+  for (const { change, artifactIds } of following) {
     if (unexplained.length === 0 && explained.length > 0) {
-      explained.push({ change, artifactIds: ["follows from the changes above"] });
+      explained.push({ change, artifactIds: [...artifactIds, "follows from the changes above"] });
     } else {
       unexplained.push(change);
     }
