@@ -29,8 +29,11 @@ import {
 const PROJECT_ROOT = resolve(__dirname, "..");
 const SCALING_SIZES = [1, 10, 50] as const;
 
-/** The targets of issue #8, on the project's 2-core reference machine. */
-const TARGETS = { synthMedianMs: 600, synthPeakMb: 200, perExtraFileSystemMs: 10, testSuiteMs: 60_000 };
+/**
+ * The project's budgets on its 2-core machine: `npm run synth` ≤ 0.3 s and ≤ 100 MB, `npm test` ≤ 60 s
+ * (the developers' guide), and ≤ 10 ms per extra file system (issue #8).
+ */
+const TARGETS = { synthMedianMs: 300, synthPeakMb: 100, perExtraFileSystemMs: 10, testSuiteMs: 60_000 };
 
 function option(name: string, fallback: number): number {
   const given = process.argv.find((arg) => arg.startsWith(`--${name}=`));
