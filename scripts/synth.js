@@ -146,6 +146,34 @@ function projectSourcePlugin(esbuild, target) {
   };
 }
 
+/**
+ * cdktf records a complete stack trace for every token it creates (`tokens/private/stack-trace.js`),
+ * only to say where a token came from if resolving it fails later. Formatting those traces is about a
+ * fifth of a synth's time and much of its garbage. The bundle records none, unless
+ * `EFS_SYNTH_TOKEN_TRACES=1` is set to debug such an error; what is synthesized is the same either way
+ * (`__tests__/bench/synth-launcher.test.ts` compares it byte for byte with `tsx main.ts`).
+ */
+const TOKEN_TRACE_FILE = /[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/;
+const TOKEN_TRACE_START = "function captureStackTrace(below) {";
+
+function tokenTracePlugin() {
+  return {
+    name: "token-traces",
+    setup(build) {
+      build.onLoad({ filter: TOKEN_TRACE_FILE }, async (args) => {
+        const original = await fs.promises.readFile(args.path, "utf8");
+        // A cdktf that no longer has this function just keeps its traces.
+        if (!original.includes(TOKEN_TRACE_START)) return undefined;
+        const contents = original.replace(
+          TOKEN_TRACE_START,
+          `${TOKEN_TRACE_START}\n    if (!process.env.EFS_SYNTH_TOKEN_TRACES) return [];`,
+        );
+        return { contents, loader: "js" };
+      });
+    },
+  };
+}
+
 async function buildBundle(entry, bundlePath) {
   let esbuild;
   try {
@@ -167,7 +195,7 @@ async function buildBundle(entry, bundlePath) {
     metafile: true,
     write: false,
     logLevel: "warning",
-    plugins: [projectSourcePlugin(esbuild, target)],
+    plugins: [tokenTracePlugin(), projectSourcePlugin(esbuild, target)],
   });
   const inputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {

@@ -50,6 +50,12 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
     "backup:DescribeBackupVault",
     "backup:DeleteBackupVaultLockConfiguration",
   ],
+  // The provider reads the notification settings back after writing them; the vault itself must exist.
+  aws_backup_vault_notifications: [
+    "backup:PutBackupVaultNotifications",
+    "backup:GetBackupVaultNotifications",
+    "backup:DeleteBackupVaultNotifications",
+  ],
   aws_cloudwatch_dashboard: [
     "cloudwatch:PutDashboard",
     "cloudwatch:GetDashboard",
