@@ -169,6 +169,11 @@ export interface PlanResult {
   /** Where terraform ran and `harness.tfplan` is: `stackDir`, or the shared root of `planStacks`. */
   readonly planDir?: string;
   readonly plan: PlanJson;
+  /**
+   * What `terraform plan -no-color` printed: the same text as `terraform show` of the saved plan, which
+   * would load the provider once more. For `planStacks`, the text of all the stacks together.
+   */
+  readonly planText: string;
 }
 
 /**
@@ -254,7 +259,7 @@ export async function planStack(
 ): Promise<PlanResult> {
   const cliConfig = await initStack(stackDir, options);
   if (validate) await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
-  await terraform(stackDir, cliConfig, [
+  const planText = await terraform(stackDir, cliConfig, [
     "plan",
     "-refresh=false",
     "-input=false",
@@ -264,7 +269,7 @@ export async function planStack(
     ...extraPlanArgs,
   ]);
   const shown = await terraform(stackDir, cliConfig, ["show", "-json", "harness.tfplan"]);
-  return { stackDir, plan: JSON.parse(shown) };
+  return { stackDir, plan: JSON.parse(shown), planText };
 }
 
 /**
@@ -331,7 +336,7 @@ export async function planStacks<Name extends string>(
   const cliConfig = writeCliConfig(root);
   await terraformInit(root, cliConfig);
   if (validate) await terraform(root, cliConfig.path, ["validate", "-no-color"]);
-  await terraform(root, cliConfig.path, [
+  const planText = await terraform(root, cliConfig.path, [
     "plan",
     "-refresh=false",
     "-input=false",
@@ -343,7 +348,7 @@ export async function planStacks<Name extends string>(
   return Object.fromEntries(
     modules.map(({ name, dir, moduleName }) => [
       name,
-      { stackDir: dir, planDir: root, plan: memberPlan(combined, moduleName) },
+      { stackDir: dir, planDir: root, plan: memberPlan(combined, moduleName), planText },
     ]),
   ) as Record<Name, PlanResult>;
 }
@@ -449,9 +454,4 @@ export function plannedResources(
 /** Runs another terraform command in a stack directory that `planStack` or `validateStack` initialized. */
 export function runTerraform(stackDir: string, args: string[]): Promise<string> {
   return terraform(stackDir, join(stackDir, "harness.tfrc"), args);
-}
-
-/** `terraform show -no-color` of the plan `planStack` saved in `stackDir`: what a reviewer reads. */
-export function showPlanText(stackDir: string): Promise<string> {
-  return runTerraform(stackDir, ["show", "-no-color", "harness.tfplan"]);
 }

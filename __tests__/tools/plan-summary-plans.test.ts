@@ -7,7 +7,7 @@ import { EfsStack, EfsStackProps } from "../../stacks/efs-stack";
 import { LifecycleTransition, PerformanceMode, ThroughputMode } from "../../modules/efs/types";
 import { TEST_STACK_PROPS } from "../helpers/app";
 import { fullSynth } from "../helpers/synth";
-import { planStack, planStacks, PlanJson, showPlanText } from "../helpers/terraform";
+import { planStack, planStacks, PlanJson } from "../helpers/terraform";
 import { appliedState, TerraformState, writeState } from "../helpers/state";
 import { renderComment } from "../../tools/plan-summary/render";
 import { summarizePlan } from "../../tools/plan-summary/summarize";
@@ -60,7 +60,7 @@ const CHANGED_SETUPS = {
 type Setup = keyof typeof CHANGED_SETUPS;
 
 let state: TerraformState;
-const plans = {} as Record<Setup, { plan: PlanJson; stackDir: string }>;
+const plans = {} as Record<Setup, { plan: PlanJson; planText: string }>;
 
 beforeAll(async () => {
   // `plan` validates; the variants below differ from the base only in values.
@@ -76,16 +76,12 @@ beforeAll(async () => {
   ) as Record<Setup, string>;
   const results = await planStacks(dirs, { validate: false });
   for (const setup of Object.keys(results) as Setup[]) {
-    plans[setup] = { plan: results[setup].plan, stackDir: results[setup].planDir! };
+    plans[setup] = { plan: results[setup].plan, planText: results[setup].planText };
   }
 }, 600_000);
 
-// `terraform show` loads the provider (about 2 s of CPU); each plan's text is read once.
-const planTexts = new Map<string, Promise<string>>();
-function planTextOf(stackDir: string): Promise<string> {
-  if (!planTexts.has(stackDir)) planTexts.set(stackDir, showPlanText(stackDir));
-  return planTexts.get(stackDir)!;
-}
+// Each plan's text is what `terraform plan` printed (the changed setups were planned together, so it holds
+// all of them); `terraform show` of the saved plan prints the same and would load the provider again.
 
 const fileSystemChange = (plan: PlanJson) =>
   plan.resource_changes.find((rc: { address: string }) => rc.address === FILE_SYSTEM).change;
@@ -183,9 +179,9 @@ test("the CLI summarizes real plan files, shows terraform's text and reports dat
     replaced: plans["performance mode"],
     updated: plans["throughput mode and lifecycle"],
   };
-  for (const [name, { plan, stackDir: planDir }] of Object.entries(files)) {
+  for (const [name, { plan, planText }] of Object.entries(files)) {
     writeFileSync(join(dir, `${name}.plan.json`), JSON.stringify(plan));
-    writeFileSync(join(dir, `${name}.plan.txt`), await planTextOf(planDir));
+    writeFileSync(join(dir, `${name}.plan.txt`), planText);
   }
   const githubOutput = join(dir, "github-output");
 
@@ -219,8 +215,8 @@ test("the CLI summarizes real plan files, shows terraform's text and reports dat
 
 test("trimming to fit the comment limit keeps the summary and the banner and cuts only plan text", async () => {
   // GIVEN the replacement plan with terraform's full text, longer than the limit
-  const { plan, stackDir: planDir } = plans["performance mode"];
-  const stacks = [{ name: "efs", plan, planText: await planTextOf(planDir) }];
+  const { plan, planText } = plans["performance mode"];
+  const stacks = [{ name: "efs", plan, planText }];
   const limit = 4_000;
   const full = renderComment(stacks);
   expect(full.markdown.length).toBeGreaterThan(limit);
