@@ -161,6 +161,16 @@ async function terraform(stackDir: string, cliConfig: string, args: string[]): P
   }
 }
 
+/** `plan` with no refresh (no AWS call), no lock and no prompt, saved for `terraform show -json`. */
+const OFFLINE_PLAN_ARGS = [
+  "plan",
+  "-refresh=false",
+  "-input=false",
+  "-no-color",
+  "-lock=false",
+  "-out=harness.tfplan",
+];
+
 /** `terraform show -json` of a saved plan. */
 export type PlanJson = Record<string, any>;
 
@@ -259,15 +269,7 @@ export async function planStack(
 ): Promise<PlanResult> {
   const cliConfig = await initStack(stackDir, options);
   if (validate) await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
-  const planText = await terraform(stackDir, cliConfig, [
-    "plan",
-    "-refresh=false",
-    "-input=false",
-    "-no-color",
-    "-lock=false",
-    "-out=harness.tfplan",
-    ...extraPlanArgs,
-  ]);
+  const planText = await terraform(stackDir, cliConfig, [...OFFLINE_PLAN_ARGS, ...extraPlanArgs]);
   const shown = await terraform(stackDir, cliConfig, ["show", "-json", "harness.tfplan"]);
   return { stackDir, plan: JSON.parse(shown), planText };
 }
@@ -336,14 +338,7 @@ export async function planStacks<Name extends string>(
   const cliConfig = writeCliConfig(root);
   await terraformInit(root, cliConfig);
   if (validate) await terraform(root, cliConfig.path, ["validate", "-no-color"]);
-  const planText = await terraform(root, cliConfig.path, [
-    "plan",
-    "-refresh=false",
-    "-input=false",
-    "-no-color",
-    "-lock=false",
-    "-out=harness.tfplan",
-  ]);
+  const planText = await terraform(root, cliConfig.path, OFFLINE_PLAN_ARGS);
   const combined = JSON.parse(await terraform(root, cliConfig.path, ["show", "-json", "harness.tfplan"]));
   return Object.fromEntries(
     modules.map(({ name, dir, moduleName }) => [
