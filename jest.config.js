@@ -9,5 +9,7 @@ module.exports = {
   // Offline terraform plans run a few seconds each; the two cores are shared with terraform itself.
   testTimeout: 120000,
   maxWorkers: 2,
+  // The terraform-heavy files first, the longest first: see the file.
+  testSequencer: "<rootDir>/scripts/jest-heavy-first-sequencer.js",
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };
