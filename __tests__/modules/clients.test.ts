@@ -1,5 +1,6 @@
 import { SharedFileSystem } from "../../modules/efs";
 import { ClientFileSystem, EfsClients, EfsClientsProps, MOUNT_SCRIPT } from "../../modules/clients";
+import { userDataText } from "../helpers/user-data";
 import { configsOf, onlyResource, parsePolicy, synth, testStack, TerraformJson } from "../helpers/synth";
 
 const SUBNETS = [
@@ -33,21 +34,9 @@ function expectInvalid(props: Partial<EfsClientsProps>, ...messages: string[]): 
   return error?.message ?? "";
 }
 
-/**
- * The user data as the instance receives it, read back from the synthesized expression
- * `base64gzip(join("", [base64decode("..."), <reference>, ...]))`; references show as `<address>`.
- */
+/** The user data as the instance receives it; references show as `<address>`. */
 function userDataOf(json: TerraformJson): string {
-  const expression: string = onlyResource(json, "aws_launch_template").user_data;
-  const match = /^\$\{base64gzip\(join\("", \[(.*)\]\)\)\}$/s.exec(expression);
-  if (!match) throw new Error(`unexpected user_data expression: ${expression.slice(0, 200)}`);
-  return match[1]
-    .split(", ")
-    .map((element) => {
-      const literal = /^base64decode\("([A-Za-z0-9+/=]*)"\)$/.exec(element);
-      return literal ? Buffer.from(literal[1], "base64").toString("utf8") : `<${element}>`;
-    })
-    .join("");
+  return userDataText(onlyResource(json, "aws_launch_template").user_data);
 }
 
 /** The role policy SSM Agent runs with. */
