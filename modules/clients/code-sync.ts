@@ -5,6 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { partitionOfArn, regionOfArn } from "../shared/arn";
+import { regionOfArnText } from "../shared/patterns";
 import { jsonDocument } from "../shared/json";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 
@@ -296,7 +297,8 @@ function readCodePolicy(options: CodeSyncOptions, partition: string): object {
   ];
   const key = options.kmsKeyArn;
   if (key !== undefined) {
-    const keyRegion = isKnown(key) ? key.split(":")[3] : regionOfArn(key);
+    // A literal key (validated above) gives its Region as text; a token, as a Terraform expression.
+    const keyRegion = (isKnown(key) && regionOfArnText(key)) || regionOfArn(key);
     statements.push({
       Sid: "DecryptCode",
       Effect: "Allow",
