@@ -1,7 +1,12 @@
 import { DEFAULT_BACKUP_SCHEDULE } from "../modules/backup/aws-backup-plan";
 import { EBS_SNAPSHOT_DEFAULTS } from "../modules/backup/ebs-snapshot-backup";
 import { DEFAULT_DELETE_AFTER_DAYS } from "../modules/backup/validate";
-import { DEFAULT_INSTANCE_TYPE, DEFAULT_MOUNT_TARGET_WAIT_SECONDS } from "../modules/clients";
+import {
+  CLIENT_DEFAULTS,
+  DEFAULT_INSTANCE_TYPE,
+  DEFAULT_MOUNT_TARGET_WAIT_SECONDS,
+} from "../modules/clients";
+import { DEFAULT_VPC_CIDR } from "../modules/network";
 import { PerformanceMode, ThroughputMode } from "../modules/efs/types";
 import {
   DEFAULT_BURST_CREDIT_BALANCE_THRESHOLD_BYTES,
@@ -15,7 +20,7 @@ import {
  * which default clashed with what they did write. Taken from the modules' own constants.
  */
 export const SETTINGS_DEFAULTS: Readonly<Record<string, unknown>> = {
-  "network.vpcCidr": "10.0.0.0/16",
+  "network.vpcCidr": DEFAULT_VPC_CIDR,
   "fileSystem.performanceMode": PerformanceMode.GENERAL_PURPOSE,
   "fileSystem.throughputMode": ThroughputMode.ELASTIC,
   "fileSystem.createKmsKey": false,
@@ -23,11 +28,11 @@ export const SETTINGS_DEFAULTS: Readonly<Record<string, unknown>> = {
   "monitoring.burstCreditBalanceThresholdBytes": DEFAULT_BURST_CREDIT_BALANCE_THRESHOLD_BYTES,
   "monitoring.percentIoLimitThreshold": DEFAULT_PERCENT_IO_LIMIT_THRESHOLD,
   "monitoring.throughputUtilizationThresholdPercent": DEFAULT_THROUGHPUT_UTILIZATION_THRESHOLD_PERCENT,
-  "clients.count": 2,
-  "clients.placement": "instances",
+  "clients.count": CLIENT_DEFAULTS.count,
+  "clients.placement": CLIENT_DEFAULTS.placement,
   "clients.instanceType": DEFAULT_INSTANCE_TYPE,
-  "clients.mountPath": "/home",
-  "clients.mountMethod": "efs-utils",
+  "clients.mountPath": CLIENT_DEFAULTS.mountPath,
+  "clients.mountMethod": CLIENT_DEFAULTS.mountMethod,
   "clients.mountTargetWaitSeconds": DEFAULT_MOUNT_TARGET_WAIT_SECONDS,
   "backup.ebsSnapshots.enabled": true,
   "backup.ebsSnapshots.volumeSizeGiB": EBS_SNAPSHOT_DEFAULTS.volumeSizeGiB,

@@ -6,6 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { partitionOfArn, regionOfArn } from "../shared/arn";
 import { regionOfArnText } from "../shared/patterns";
+import { CLIENT_DEFAULTS } from "./types";
 import { jsonDocument } from "../shared/json";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 
@@ -88,7 +89,7 @@ export interface FleetPropsToValidate {
 /** Checks `targetGroupArns` and `codeSync`, adding each problem to `errors`. */
 export function validateFleetProps(errors: ValidationErrors, props: FleetPropsToValidate): void {
   const targetGroups = props.targetGroupArns ?? [];
-  const placement = props.placement ?? "instances";
+  const placement = props.placement ?? CLIENT_DEFAULTS.placement;
   if (targetGroups.length > 0 && isKnown(placement)) {
     errors.check(
       placement === "fleet",
@@ -128,7 +129,7 @@ export function validateFleetProps(errors: ValidationErrors, props: FleetPropsTo
     KMS_KEY_ONLY_ARN_PATTERN,
     'is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..." (an alias ARN grants nothing in an IAM policy)',
   );
-  validateTargetPath(errors, sync.targetPath, props.mountPath ?? "/home");
+  validateTargetPath(errors, sync.targetPath, props.mountPath ?? CLIENT_DEFAULTS.mountPath);
   checkWholeNumber(errors, "codeSync.timeoutSeconds", sync.timeoutSeconds, SYNC_TIMEOUT_SECONDS, "seconds");
   checkWholeNumber(errors, "codeSync.keepReleases", sync.keepReleases, KEEP_RELEASES, "releases");
   const namePrefix = props.namePrefix;

@@ -13,7 +13,7 @@ import type { SubnetRef } from "../network";
 import type { SharedFileSystem } from "../efs";
 import { replaceTriggersAsReferences } from "../shared/lifecycle";
 import { addSsmAgentPolicy } from "./instance-role";
-import { ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
+import { CLIENT_DEFAULTS, ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
 import { MountSettings, renderUserData } from "./user-data";
 import { validateClientsProps } from "./validate";
 import { CODE_SYNC_TAG_KEY, CodeSync, CodeSyncOptions, syncSettings } from "./code-sync";
@@ -245,19 +245,19 @@ export class EfsClients extends Construct {
     const settings: MountSettings = {
       fileSystemId: props.fileSystem.fileSystemId,
       dnsName: props.fileSystem.dnsName,
-      mountPath: props.mountPath ?? "/home",
-      mountMethod: props.mountMethod ?? "efs-utils",
+      mountPath: props.mountPath ?? CLIENT_DEFAULTS.mountPath,
+      mountMethod: props.mountMethod ?? CLIENT_DEFAULTS.mountMethod,
       readOnly: access === "read",
       seedFromLocal: props.seedShareFromLocal ?? true,
       waitSeconds: props.mountTargetWaitSeconds ?? DEFAULT_MOUNT_TARGET_WAIT_SECONDS,
     };
     validateClientsProps(this.node.path, props, settings);
 
-    const count = props.count ?? 2;
+    const count = props.count ?? CLIENT_DEFAULTS.count;
     const namePrefix = props.namePrefix ?? "shared-home-client";
     const syncTag: Record<string, string> = props.codeSync ? { [CODE_SYNC_TAG_KEY]: namePrefix } : {};
     const tags = (name: string) => ({ ...props.tags, ...syncTag, Name: name });
-    this.placement = props.placement ?? "instances";
+    this.placement = props.placement ?? CLIENT_DEFAULTS.placement;
     this.mountPath = settings.mountPath;
 
     this.adminSecurityGroup = this.createAdminSecurityGroup(props, namePrefix);

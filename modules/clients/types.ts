@@ -31,3 +31,14 @@ export interface RootVolumeOptions {
    */
   readonly kmsKeyArn?: string;
 }
+
+/**
+ * What `EfsClients` uses for a prop that is left out. Exported so that a caller describing the
+ * effective settings (this repository's settings messages, for one) names the same values.
+ */
+export const CLIENT_DEFAULTS = {
+  count: 2,
+  placement: "instances",
+  mountPath: "/home",
+  mountMethod: "efs-utils",
+} as const satisfies { count: number; placement: Placement; mountPath: string; mountMethod: MountMethod };

@@ -105,7 +105,8 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-const DEFAULT_VPC_CIDR = "10.0.0.0/16";
+/** The VPC CIDR block when `vpcCidr` is left out. */
+export const DEFAULT_VPC_CIDR = "10.0.0.0/16";
 const DEFAULT_FLOW_LOG_RETENTION_DAYS = 90;
 
 /**
