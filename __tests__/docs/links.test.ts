@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { anchorsOf, brokenLinks, githubSlug, linkedPaths } from "../helpers/markdown-links";
 import { documentationPages } from "../../scripts/doc-examples";
+import { API_DIR, entryPoints } from "../../scripts/api-docs";
 
 const PROJECT_ROOT = join(__dirname, "..", "..");
 /** README.md and docs/**.md, plus the two other pages they send readers to. */
@@ -89,4 +90,14 @@ describe("the link check itself", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+test("the API reference has a page for every entry point in package.json exports (content: `npm run api:check`)", () => {
+  const index = readFileSync(join(PROJECT_ROOT, API_DIR, "README.md"), "utf8");
+  const listed = [...index.matchAll(/^\| \[([^\]]+)\]\(([^)]+)\)/gm)].map((m) => m[1]);
+  expect(listed.sort()).toEqual(
+    entryPoints(PROJECT_ROOT)
+      .map((entry) => entry.specifier)
+      .sort(),
+  );
 });
