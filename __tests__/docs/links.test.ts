@@ -68,6 +68,7 @@ describe("the link check itself", () => {
         "[guide](docs/guide.md#setup) [self](#title)",
         "[gone](docs/gone.md) [no anchor](docs/guide.md#teardown)",
         "[outside](../elsewhere.md) [web](https://example.com/x.md)",
+        "[ref]: docs/missing.md",
         "`[in code](nowhere.md)`",
         "```",
         "[in a fence](nowhere.md)",
@@ -85,6 +86,7 @@ describe("the link check itself", () => {
         "README.md:3: docs/gone.md: docs/gone.md does not exist",
         "README.md:3: docs/guide.md#teardown: docs/guide.md has no heading #teardown",
         "README.md:4: ../elsewhere.md: leaves the repository",
+        "README.md:5: docs/missing.md: docs/missing.md does not exist",
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });

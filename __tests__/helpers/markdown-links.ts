@@ -30,13 +30,20 @@ function withoutCodeSpans(line: string): string {
   return line.replace(/(`+)[\s\S]*?\1/g, "");
 }
 
-/** Inline links and images `[text](target "title")` and `<a href="...">`, outside code. */
+/**
+ * Inline links and images `[text](target "title")`, reference definitions `[label]: target`, and
+ * `<a href="...">`, outside code.
+ */
 export function linksOf(markdown: string): MarkdownLink[] {
   return outsideFences(markdown).flatMap((raw, index) => {
     const line = withoutCodeSpans(raw);
     const inline = [...line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] ?? "");
     const html = [...line.matchAll(/<a\s[^>]*href="([^"]+)"/gi)].map((m) => m[1] ?? "");
-    return [...inline, ...html].map((target) => ({ line: index + 1, target }));
+    const definition = /^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?/.exec(line)?.[1];
+    return [...inline, ...html, ...(definition === undefined ? [] : [definition])].map((target) => ({
+      line: index + 1,
+      target,
+    }));
   });
 }
 
