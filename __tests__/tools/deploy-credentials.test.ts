@@ -47,7 +47,7 @@ test("an AWS_PROFILE that no file defines is named as such, not as missing crede
   expect(problem).toMatch(
     /^AWS_PROFILE=nosuch: no such profile in ~\/\.aws\/config or ~\/\.aws\/credentials/,
   );
-  expect(problem).toMatch(/the profiles there are default, ops/);
+  expect(problem).toMatch(/profiles there: default, ops/);
   expect(problem).not.toMatch(/No AWS credentials found/);
 });
 

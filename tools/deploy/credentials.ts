@@ -17,7 +17,7 @@ export const NO_CREDENTIALS_MESSAGE =
  * the usual cause is a typo or a profile from another machine, which "no credentials" would hide.
  */
 export function missingProfileMessage(variable: string, profile: string, known: readonly string[]): string {
-  const defined = known.length > 0 ? `the profiles there are ${known.join(", ")}` : "they define no profile";
+  const defined = known.length > 0 ? `profiles there: ${known.join(", ")}` : "they define no profile";
   return (
     `${variable}=${profile}: no such profile in ~/.aws/config or ~/.aws/credentials (${defined}). ` +
     `Fix the name, or create it with \`aws configure --profile ${profile}\` or \`aws configure sso\`.`
