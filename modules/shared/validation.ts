@@ -40,19 +40,66 @@ export class ValidationErrors {
   /** Throws one error listing every recorded problem; does nothing when there are none. */
   throwIfAny(): void {
     if (this.problems.length === 0) return;
-    throw new PropsValidationError(this.constructPath, this.problems);
+    const error = new PropsValidationError(this.constructPath, this.problems);
+    printOnceIfUncaught();
+    throw error;
   }
 }
 
-/** Thrown by a construct whose props break one or more rules; `problems` holds one line per rule. */
+/** Marks our errors across copies of this package in one process (two versions installed side by side). */
+const PROPS_VALIDATION_ERROR = Symbol.for("cdktf-efs-shared-home.PropsValidationError");
+
+/**
+ * Thrown by a construct whose props break one or more rules; `problems` holds one line per rule.
+ * `constructPath` and `problems` are not enumerable: Node prints an uncaught error's enumerable
+ * properties after its stack, which repeated every problem.
+ */
 export class PropsValidationError extends Error {
-  constructor(
-    readonly constructPath: string,
-    readonly problems: readonly string[],
-  ) {
+  declare readonly constructPath: string;
+  declare readonly problems: readonly string[];
+
+  constructor(constructPath: string, problems: readonly string[]) {
     super(`Invalid props for ${constructPath}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "PropsValidationError";
+    Object.defineProperties(this, {
+      name: { value: "PropsValidationError", configurable: true, writable: true },
+      constructPath: { value: constructPath },
+      problems: { value: Object.freeze([...problems]) },
+      [PROPS_VALIDATION_ERROR]: { value: true },
+    });
   }
+}
+
+/** True for a `PropsValidationError` of any copy of this package. */
+export function isPropsValidationError(error: unknown): error is PropsValidationError {
+  return typeof error === "object" && error !== null && PROPS_VALIDATION_ERROR in error;
+}
+
+/**
+ * Left to Node, an uncaught `PropsValidationError` prints the throwing source line, a 10-frame stack
+ * that only ever points into this package, and the problems again; `cdktf synth` shows an app's
+ * stderr twice (live, then in its summary), so that became 45 lines for a 2-line problem. When the
+ * app has no `uncaughtException` listener of its own, this adds one for the rest of the current
+ * turn of the event loop (which covers a throw at the top level and an unhandled rejection of an
+ * async `main`): it prints the message alone and exits with status 1. Any other error it hands back
+ * to Node's default report; an error the app catches leaves nothing behind.
+ */
+function printOnceIfUncaught(): void {
+  if (typeof process === "undefined" || typeof process.listenerCount !== "function") return;
+  if (process.listenerCount("uncaughtException") > 0) return;
+  const onUncaught = (error: unknown): void => {
+    process.off("uncaughtException", onUncaught);
+    if (isPropsValidationError(error)) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    if (process.listenerCount("uncaughtException") > 0) return;
+    // Thrown again as Node would report it; the marker comment keeps Node from quoting this line.
+    process.nextTick(() => {
+      throw error; // node-do-not-add-exception-line
+    });
+  };
+  process.on("uncaughtException", onUncaught);
+  setImmediate(() => process.off("uncaughtException", onUncaught)).unref();
 }
 
 /** True for a literal value we can check at synth; tokens resolve only at apply time. */
