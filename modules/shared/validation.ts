@@ -1,6 +1,12 @@
 import { Token } from "cdktf";
 import {
+  AZ_NAME_PATTERN,
   MAX_TAGS_PER_RESOURCE,
+  NOT_A_SECURITY_GROUP_ID,
+  NOT_A_SUBNET_ID,
+  NOT_AN_AZ_NAME,
+  SECURITY_GROUP_ID_PATTERN,
+  SUBNET_ID_PATTERN,
   TAG_KEY_MAX_LENGTH,
   TAG_TEXT_PATTERN,
   TAG_VALUE_MAX_LENGTH,
@@ -27,6 +33,36 @@ export class ValidationErrors {
   checkFormat(prop: string, value: string | undefined, pattern: RegExp, problem: string): void {
     if (value === undefined || !isKnown(value)) return;
     this.check(pattern.test(value), prop, `${show(value)} ${problem}`);
+  }
+
+  /**
+   * Checks each literal subnet of `subnets` for the shape of its id and AZ name, as the settings file
+   * is checked: a malformed id otherwise passes synth and the offline plan and fails only at apply.
+   */
+  checkSubnets(
+    prop: string,
+    subnets: readonly { readonly id: string; readonly availabilityZone: string }[],
+  ): void {
+    if (!isKnown(subnets)) return;
+    subnets.forEach((subnet, i) => {
+      this.checkFormat(`${prop}[${i}].id`, subnet.id, SUBNET_ID_PATTERN, NOT_A_SUBNET_ID);
+      this.checkFormat(
+        `${prop}[${i}].availabilityZone`,
+        subnet.availabilityZone,
+        AZ_NAME_PATTERN,
+        NOT_AN_AZ_NAME,
+      );
+    });
+  }
+
+  /** Checks each literal id of a list of subnet ids or of security-group ids for its shape. */
+  checkIds(prop: string, ids: readonly string[], kind: "subnet" | "security group"): void {
+    if (!isKnown(ids)) return;
+    const [pattern, problem] =
+      kind === "subnet"
+        ? [SUBNET_ID_PATTERN, NOT_A_SUBNET_ID]
+        : [SECURITY_GROUP_ID_PATTERN, NOT_A_SECURITY_GROUP_ID];
+    ids.forEach((id, i) => this.checkFormat(`${prop}[${i}]`, id, pattern, problem));
   }
 
   add(prop: string, message: string): void {
