@@ -254,7 +254,7 @@ function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemP
   }
 }
 
-function validateAccessPointPath(errors: ValidationErrors, field: string, path: string): void {
+export function validateAccessPointPath(errors: ValidationErrors, field: string, path: string): void {
   const directories = path.split("/").slice(1);
   if (!path.startsWith("/") || path === "/" || directories.some((d) => d === "" || d === "..")) {
     errors.add(
