@@ -599,9 +599,15 @@ export class EfsCsiDriver extends Construct {
   ): void {
     if (given === undefined) return;
     const [a, b] = [expressionOf(this, given), expressionOf(this, own)];
-    // One literal and one reference (an imported id against a created file system) cannot be
-    // compared at synth; two literals or two references can.
-    if (Token.isUnresolved(given) !== Token.isUnresolved(own)) return;
+    // A literal id against a file system created in this app (or the reverse) cannot be shown to
+    // be the same at synth: refused, since leaving the id out gives the driver's own.
+    if (Token.isUnresolved(given) !== Token.isUnresolved(own)) {
+      errors.add(
+        field,
+        `${display ?? show(given)} cannot be checked against this driver's file system ${show(b)} at synth; leave it out to use the driver's`,
+      );
+      return;
+    }
     errors.check(
       a === b,
       field,
