@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { Fn, TerraformOutput } from "cdktf";
+import { Fn, TerraformOutput, Tokenization } from "cdktf";
 
 /** The CSI driver name that StorageClasses provision with and PersistentVolumes name. */
 export const EFS_CSI_PROVISIONER = "efs.csi.aws.com";
@@ -65,8 +65,31 @@ export function kubernetesManifestsOutput(
   id: string,
   manifests: readonly KubernetesManifest[],
 ): TerraformOutput {
+  const problems = literalProblems(manifests, "manifests");
+  if (problems.length > 0) {
+    throw new Error(
+      `kubernetesManifestsOutput(${id}): cdktf writes these strings into a Terraform expression unescaped, which would break it or interpolate:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
   return new TerraformOutput(scope, id, {
     description: "Kubernetes manifests of the EFS volumes, as YAML for kubectl apply -f -",
     value: Fn.yamlencode({ apiVersion: "v1", kind: "List", items: manifests }),
   });
+}
+
+/**
+ * Strings whose literal parts hold `"`, `\\`, `${` or `%{`: cdktf writes the output's value as one
+ * `yamlencode({...})` expression without escaping them (hashicorp/terraform-cdk#3911), so Terraform
+ * would refuse the configuration or read a template. Write such a command with single quotes.
+ */
+function literalProblems(value: unknown, path: string): string[] {
+  if (typeof value === "string") {
+    const literals = Tokenization.reverseString(value).literals.join("");
+    return /["\\]|\$\{|%\{/.test(literals) ? [`${path}: ${JSON.stringify(value)}`] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => literalProblems(item, `${path}[${i}]`));
+  if (value !== null && typeof value === "object" && !Tokenization.isResolvable(value)) {
+    return Object.entries(value).flatMap(([key, item]) => literalProblems(item, `${path}.${key}`));
+  }
+  return [];
 }
