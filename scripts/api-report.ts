@@ -14,7 +14,7 @@ import * as path from "node:path";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const API_REPORT = "docs/API.md";
-const MODULE_ORDER = ["efs", "network", "clients", "monitoring", "backup", "shared"];
+const MODULE_ORDER = ["efs", "network", "clients", "containers", "monitoring", "backup", "shared"];
 
 function declarationFiles(dir: string): string[] {
   return fs

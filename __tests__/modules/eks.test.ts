@@ -619,3 +619,27 @@ describe("refusals on an imported file system, where ids are literals", () => {
     );
   });
 });
+
+describe("GrantOptions.anyAccessPoint", () => {
+  test("is refused together with accessPoint", () => {
+    const { fs, nodeRole } = setup();
+    expect(
+      problemsOf(() =>
+        fs.grantReadWrite(nodeRole, { accessPoint: fs.accessPoints.app!, anyAccessPoint: true }),
+      ),
+    ).toEqual(["anyAccessPoint: is set together with accessPoint; choose one"]);
+  });
+
+  test("keeps accessPointsOnly's Deny meaningful: an any-access-point grant is not an unscoped one", () => {
+    const { stack, fs, nodeRole } = setup();
+    fs.grantReadWrite(nodeRole, { anyAccessPoint: true });
+    expect(() =>
+      fs.grantReadWrite(nodeRole, { accessPoint: fs.accessPoints.app!, accessPointsOnly: true }),
+    ).not.toThrow();
+    const json = synth(stack);
+    const names = configsOf(json, "aws_iam_role_policy").map((p) => p.name);
+    expect(names).toContainEqual(
+      expect.stringMatching(/^shared-home-efs-read-write-\$\{.*\}-any-access-point$/),
+    );
+  });
+});
