@@ -13,6 +13,7 @@ import * as clients from "../../modules/clients";
 import * as containers from "../../modules/containers";
 import { SharedFileSystem } from "../../modules/efs";
 import { PropsValidationError } from "../../modules/shared/validation";
+import { intentMismatches } from "../helpers/iam-simulator";
 import { kubernetesSchemaProblems } from "../helpers/kubernetes-schema";
 import { parsePolicy } from "../helpers/policy";
 import { configsOf, onlyResource, synth, testStack } from "../helpers/synth";
@@ -66,38 +67,6 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: any };
-
-/**
- * Whether `statements` allow `action` on `resource` with the request's context: IAM's evaluation for
- * the operators the driver policy uses (StringEquals, Null, ForAllValues:StringEquals), no Deny.
- */
-function allows(
-  statements: Statement[],
-  action: string,
-  resource: string,
-  context: Record<string, string | string[]> = {},
-): boolean {
-  const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-  const glob = (pattern: string, value: string) =>
-    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
-  return statements.some((s) => {
-    if (s.Effect !== "Allow") return false;
-    if (!list(s.Action).some((a) => glob(a, action))) return false;
-    if (!list(s.Resource).some((r) => glob(r, resource))) return false;
-    return Object.entries<Record<string, string | string[]>>(s.Condition ?? {}).every(([operator, keys]) =>
-      Object.entries(keys).every(([key, expected]) => {
-        const actual = context[key];
-        if (operator === "Null") return (actual === undefined) === (expected === "true");
-        if (operator === "StringEquals")
-          return actual !== undefined && list(expected).includes(String(actual));
-        if (operator === "ForAllValues:StringEquals") {
-          return list(actual ?? []).every((v) => list(expected).includes(v));
-        }
-        throw new Error(`operator ${operator} is not modelled`);
-      }),
-    );
-  });
-}
 
 describe("module layout", () => {
   test("the clients entry point still exports the ECS and Lambda helpers, as the same functions", () => {
@@ -196,7 +165,7 @@ describe("EfsCsiDriver, AWS side", () => {
     });
   });
 
-  test("the driver policy creates and deletes only tagged access points, on this file system", () => {
+  test("the driver policy creates and deletes only tagged access points, on this file system (IAM simulator)", async () => {
     // GIVEN
     const stack = testStack();
     const fs = SharedFileSystem.fromAttributes(stack, "imported", {
@@ -222,35 +191,52 @@ describe("EfsCsiDriver, AWS side", () => {
         "arn:aws:elasticfilesystem:eu-west-1:111122223333:",
       ),
     );
+    const principal = "arn:aws:iam::111122223333:role/efs-csi-driver";
     const tag = {
       [`aws:RequestTag/${EFS_CSI_CLUSTER_TAG_KEY}`]: "true",
       "aws:TagKeys": [EFS_CSI_CLUSTER_TAG_KEY],
     };
+    const carried = { [`aws:ResourceTag/${EFS_CSI_CLUSTER_TAG_KEY}`]: "true" };
     const otherFs = FS_ARN.replace("fs-0123456789abcdef0", "fs-0fffffffffffffff0");
     const ap = "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0123456789abcdef0";
-    expect(allows(resolved, "elasticfilesystem:CreateAccessPoint", FS_ARN, tag)).toBe(true);
-    expect(allows(resolved, "elasticfilesystem:CreateAccessPoint", FS_ARN, {})).toBe(false);
-    expect(
-      allows(resolved, "elasticfilesystem:CreateAccessPoint", FS_ARN, {
-        ...tag,
-        "aws:TagKeys": [EFS_CSI_CLUSTER_TAG_KEY, "owner"],
-      }),
-    ).toBe(false);
-    expect(allows(resolved, "elasticfilesystem:CreateAccessPoint", otherFs, tag)).toBe(false);
-    expect(
-      allows(resolved, "elasticfilesystem:TagResource", ap, {
-        ...tag,
-        "elasticfilesystem:CreateAction": "CreateAccessPoint",
-      }),
-    ).toBe(true);
-    expect(allows(resolved, "elasticfilesystem:TagResource", ap, tag)).toBe(false);
-    const carried = { [`aws:ResourceTag/${EFS_CSI_CLUSTER_TAG_KEY}`]: "true" };
-    expect(allows(resolved, "elasticfilesystem:DeleteAccessPoint", ap, carried)).toBe(true);
-    expect(allows(resolved, "elasticfilesystem:DeleteAccessPoint", ap, {})).toBe(false);
-    expect(allows(resolved, "elasticfilesystem:DescribeMountTargets", FS_ARN)).toBe(true);
-    expect(allows(resolved, "elasticfilesystem:DescribeFileSystems", otherFs)).toBe(false);
-    expect(allows(resolved, "elasticfilesystem:DeleteFileSystem", FS_ARN, carried)).toBe(false);
-    expect(allows(resolved, "elasticfilesystem:ClientRootAccess", FS_ARN)).toBe(false);
+    const row = (
+      why: string,
+      action: string,
+      resource: string,
+      context: Record<string, string | string[]>,
+      expected: "Allowed" | "ImplicitlyDenied",
+    ) => ({ why, principal, action: `elasticfilesystem:${action}`, resource, context, expected });
+    const mismatches = await intentMismatches(
+      { identityPolicies: [{ Version: "2012-10-17", Statement: resolved }] },
+      [
+        row("creates tagged access points", "CreateAccessPoint", FS_ARN, tag, "Allowed"),
+        row("not untagged ones", "CreateAccessPoint", FS_ARN, {}, "ImplicitlyDenied"),
+        row(
+          "not with other tag keys",
+          "CreateAccessPoint",
+          FS_ARN,
+          { ...tag, "aws:TagKeys": [EFS_CSI_CLUSTER_TAG_KEY, "owner"] },
+          "ImplicitlyDenied",
+        ),
+        row("not on another file system", "CreateAccessPoint", otherFs, tag, "ImplicitlyDenied"),
+        row(
+          "tags while creating",
+          "TagResource",
+          ap,
+          { ...tag, "elasticfilesystem:CreateAction": "CreateAccessPoint" },
+          "Allowed",
+        ),
+        row("does not retag existing access points", "TagResource", ap, tag, "ImplicitlyDenied"),
+        row("deletes tagged access points", "DeleteAccessPoint", ap, carried, "Allowed"),
+        row("not untagged ones", "DeleteAccessPoint", ap, {}, "ImplicitlyDenied"),
+        row("describes this file system's mount targets", "DescribeMountTargets", FS_ARN, {}, "Allowed"),
+        row("not another file system", "DescribeFileSystems", otherFs, {}, "ImplicitlyDenied"),
+        row("cannot delete the file system", "DeleteFileSystem", FS_ARN, carried, "ImplicitlyDenied"),
+        row("cannot mount as root", "ClientRootAccess", FS_ARN, {}, "ImplicitlyDenied"),
+        row("cannot change the file-system policy", "PutFileSystemPolicy", FS_ARN, {}, "ImplicitlyDenied"),
+      ],
+    );
+    expect(mismatches).toEqual([]);
   });
 
   test("grants the node role read-write through its static access point, and NFS from the cluster group", () => {
@@ -281,7 +267,7 @@ describe("EfsCsiDriver, AWS side", () => {
     ]);
   });
 
-  test("a StorageClass grants the mount identities every access point but never the root", () => {
+  test("a StorageClass grants the mount identities every access point but never the root", async () => {
     // GIVEN
     const { stack, make } = setup({ staticAccessPoints: [] });
     const driver = make();
@@ -311,17 +297,42 @@ describe("EfsCsiDriver, AWS side", () => {
         },
       }),
     ]);
-    const viaAp = {
-      "elasticfilesystem:AccessedViaMountTarget": "true",
-      "elasticfilesystem:AccessPointArn": "x",
-    };
-    const grant = {
-      ...nodeStatements[0],
-      Condition: { Null: nodeStatements[0].Condition.Null },
-      Resource: FS_ARN,
-    };
-    expect(allows([grant], "elasticfilesystem:ClientWrite", FS_ARN, viaAp)).toBe(true);
-    expect(allows([grant], "elasticfilesystem:ClientWrite", FS_ARN, {})).toBe(false);
+    // Decided with the whole file-system policy, as EFS evaluates a mount.
+    const nodeArn = "arn:aws:iam::111122223333:role/node";
+    const resourcePolicy = JSON.parse(
+      JSON.stringify(fsPolicy)
+        .replace(/\$\{aws_efs_file_system\.[^}]*\.arn\}/g, FS_ARN)
+        .replace(/\$\{aws_iam_role\.node-role[^}]*\.arn\}/g, nodeArn),
+    );
+    const ap = "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0123456789abcdef0";
+    const mount = { "aws:SecureTransport": "true", "elasticfilesystem:AccessedViaMountTarget": "true" };
+    const mismatches = await intentMismatches({ resourcePolicy }, [
+      {
+        why: "the node writes through an access point the driver made",
+        principal: nodeArn,
+        action: "elasticfilesystem:ClientWrite",
+        resource: FS_ARN,
+        context: { ...mount, "elasticfilesystem:AccessPointArn": ap },
+        expected: "Allowed",
+      },
+      {
+        why: "but not on the file-system root",
+        principal: nodeArn,
+        action: "elasticfilesystem:ClientWrite",
+        resource: FS_ARN,
+        context: mount,
+        expected: "ImplicitlyDenied",
+      },
+      {
+        why: "nor as root",
+        principal: nodeArn,
+        action: "elasticfilesystem:ClientRootAccess",
+        resource: FS_ARN,
+        context: { ...mount, "elasticfilesystem:AccessPointArn": ap },
+        expected: "ImplicitlyDenied",
+      },
+    ]);
+    expect(mismatches).toEqual([]);
   });
 });
 
