@@ -139,6 +139,7 @@ test("the docs show each consumer type from its tested example file, unchanged (
     "README.md: examples/byo-vpc/main.ts",
     "docs/modules/containers.md: examples/ecs-fargate/main.ts",
     "docs/modules/containers.md: examples/lambda/main.ts",
+    "docs/modules/containers.md: examples/eks/main.ts",
     "docs/web-fleet.md: examples/web-fleet/main.ts",
   ]);
   const stale = pages
