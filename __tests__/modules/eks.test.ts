@@ -654,3 +654,37 @@ describe("GrantOptions.anyAccessPoint", () => {
     );
   });
 });
+
+describe("more refusals", () => {
+  test("a subPathPattern that climbs out of basePath, and a namespace that is not a DNS label", () => {
+    const { make } = setup();
+    const driver = make();
+    expect(
+      problemsOf(() =>
+        driver.storageClass({
+          name: "sc",
+          subPathPattern: "../${.PVC.name}",
+          gidRangeStart: 2000,
+          gidRangeEnd: 3000,
+        }),
+      ),
+    ).toEqual([expect.stringMatching(/^subPathPattern: .* would place volumes outside basePath/)]);
+    const storageClass = driver.storageClass({ name: "sc", gidRangeStart: 2000, gidRangeEnd: 3000 });
+    expect(
+      problemsOf(() => driver.persistentVolumeClaim({ name: "c", namespace: "a.b", storageClass })),
+    ).toEqual([expect.stringMatching(/^namespace: "a\.b" is not a namespace name/)]);
+  });
+
+  test("the manifests output refuses strings cdktf would write into the expression unescaped", () => {
+    const { stack } = setup();
+    const manifest = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "x" },
+      data: { script: 'echo "hi"', template: "${HOME}" },
+    };
+    expect(() => kubernetesManifestsOutput(stack, "out", [manifest])).toThrow(
+      /manifests\[0\]\.data\.script: "echo \\"hi\\""\n {2}- manifests\[0\]\.data\.template/,
+    );
+  });
+});

@@ -253,6 +253,8 @@ export interface EfsPersistentVolumeClaimOptions {
 const OIDC_PROVIDER_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/([A-Za-z0-9.\-_/]+)$/;
 const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
 const KUBERNETES_NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** A namespace is a DNS label: at most 63 characters, no dots. */
+const KUBERNETES_NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const KUBERNETES_QUANTITY_PATTERN = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const ROLE_NAME_PREFIX_MAX = 38;
 const CONFLICT_RESOLUTIONS = Object.values(AddonConflictResolution) as string[];
@@ -369,6 +371,15 @@ export class EfsCsiDriver extends Construct {
         `${show(basePath)} has ${basePath.length} characters; the volume's directory needs ${VOLUME_DIRECTORY_RESERVE} of the ${maxLength} EFS allows, so use at most ${maxLength - VOLUME_DIRECTORY_RESERVE}`,
       );
     }
+    const pattern = options.subPathPattern;
+    if (pattern !== undefined && isKnown(pattern)) {
+      // The driver joins the pattern under basePath: ".." would put volumes outside it.
+      errors.check(
+        !pattern.split("/").some((part) => part === ".." || part === "."),
+        "subPathPattern",
+        `${show(pattern)} has a "." or ".." directory, which would place volumes outside basePath`,
+      );
+    }
     const directoryPerms = options.directoryPerms ?? "700";
     errors.checkFormat(
       "directoryPerms",
@@ -463,7 +474,12 @@ export class EfsCsiDriver extends Construct {
   persistentVolumeClaim(options: EfsPersistentVolumeClaimOptions): EfsPersistentVolumeClaimManifest {
     const errors = new ValidationErrors(`${this.node.path}.persistentVolumeClaim(${show(options.name)})`);
     errors.checkFormat("name", options.name, KUBERNETES_NAME_PATTERN, "is not a Kubernetes object name");
-    errors.checkFormat("namespace", options.namespace, KUBERNETES_NAME_PATTERN, "is not a namespace name");
+    errors.checkFormat(
+      "namespace",
+      options.namespace,
+      KUBERNETES_NAMESPACE_PATTERN,
+      "is not a namespace name (a DNS label: at most 63 lower-case letters, digits and '-')",
+    );
     const storage = options.storage ?? "5Gi";
     errors.checkFormat("storage", storage, KUBERNETES_QUANTITY_PATTERN, 'is not a quantity such as "5Gi"');
     errors.check(
