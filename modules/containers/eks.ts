@@ -1,13 +1,17 @@
-import { createHash } from "node:crypto";
 import { Construct } from "constructs";
-import { DefaultTokenResolver, Fn, StringConcat, Token, Tokenization } from "cdktf";
+import { Fn, Token } from "cdktf";
 import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Grantee, IFileSystem } from "../efs/grants";
-import { ACCESS_POINT_ARN_PATTERN, ROLE_ARN_PATTERN, SECURITY_GROUP_ID_PATTERN } from "../efs/grants";
+import {
+  ACCESS_POINT_ARN_PATTERN,
+  expressionOf,
+  ROLE_ARN_PATTERN,
+  SECURITY_GROUP_ID_PATTERN,
+} from "../efs/grants";
 import { ACCESS_POINT_PATH, validateAccessPointPath } from "../efs/validate";
 import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
 import { jsonDocument } from "../shared/json";
@@ -786,17 +790,4 @@ function driverPolicyDocument(fileSystemArn: string): object {
       },
     ],
   };
-}
-
-/** A value as Terraform will see it: the literal, or the reference's expression (stable across synths). */
-function expressionOf(scope: Construct, value: string): string {
-  if (!Token.isUnresolved(value)) return value;
-  const resolved: unknown = Tokenization.resolve(value, {
-    scope,
-    preparing: false,
-    resolver: new DefaultTokenResolver(new StringConcat()),
-  });
-  return typeof resolved === "string"
-    ? resolved
-    : createHash("sha256").update(JSON.stringify(resolved)).digest("hex");
 }

@@ -469,7 +469,7 @@ function hashOf(text: string): string {
  * A token's Terraform expression (`${var.sg}`, `${aws_security_group.x.id}`): stable across synths,
  * unlike the token's placeholder text, whose number depends on creation order.
  */
-function expressionOf(scope: Construct, value: string): string {
+export function expressionOf(scope: Construct, value: string): string {
   const resolved: unknown = Tokenization.resolve(value, {
     scope,
     preparing: false,
