@@ -68,6 +68,14 @@ export interface GrantOptions {
    * @default false
    */
   readonly accessPointsOnly?: boolean;
+  /**
+   * Limits the grant to mounts through any access point of the file system, not the root: both
+   * statements carry `Null: { "elasticfilesystem:AccessPointArn": "false" }`. For access points
+   * created at run time, whose ARNs no policy can name in advance (the EFS CSI driver's dynamic
+   * provisioning). Cannot be combined with `accessPoint`.
+   * @default false
+   */
+  readonly anyAccessPoint?: boolean;
 }
 
 /** An EFS file system that roles can be granted and security groups allowed on: created or imported. */
@@ -274,6 +282,9 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
         "needs a Deny in the file-system policy, which an imported file system's owner controls",
       );
     }
+    if (options.anyAccessPoint && options.accessPoint !== undefined) {
+      errors.add("anyAccessPoint", "is set together with accessPoint; choose one");
+    }
     if (options.accessPointsOnly && !accessPoint) {
       errors.add("accessPointsOnly", "is set without accessPoint; give the access point this role must use");
     }
@@ -295,14 +306,18 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     errors.throwIfAny();
     if (!principal) return;
 
-    const label = [principal.key, level, accessPoint?.key].filter(Boolean).join("-");
+    const anyAccessPoint = options.anyAccessPoint === true && !accessPoint;
+    const scope = accessPoint?.key ?? (anyAccessPoint ? "any-access-point" : undefined);
+    const label = [principal.key, level, scope].filter(Boolean).join("-");
     if (this.grantLabels.has(label)) return;
     this.grantLabels.add(label);
     if (options.accessPointsOnly) this.accessPointsOnlyKeys.add(principal.key);
-    if (!accessPoint) this.unscopedGrantKeys.add(principal.key);
+    if (!accessPoint && !anyAccessPoint) this.unscopedGrantKeys.add(principal.key);
 
     const condition: Record<string, Record<string, string>> = { ...VIA_MOUNT_TARGET };
     if (accessPoint) condition.StringEquals = { [ACCESS_POINT_ARN_KEY]: accessPoint.arn };
+    // IAM's Null operator: "false" matches only a request that names an access point.
+    if (anyAccessPoint) condition.Null = { [ACCESS_POINT_ARN_KEY]: "false" };
 
     const statements = this.fileSystemPolicyStatements;
     if (statements) {
@@ -310,7 +325,8 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       // were unique per grantee), the full label when two grantees share a construct id.
       const uniqueSid = (prefix: string, short: string, full: string) =>
         statements.some((s) => s.Sid === sidOf(prefix, short)) ? sidOf(prefix, full) : sidOf(prefix, short);
-      const shortLabel = [principal.readable, level, accessPoint?.readable].filter(Boolean).join("-");
+      const shortScope = accessPoint?.readable ?? (anyAccessPoint ? "any-access-point" : undefined);
+      const shortLabel = [principal.readable, level, shortScope].filter(Boolean).join("-");
       statements.push({
         Sid: uniqueSid("Allow", shortLabel, label),
         Effect: "Allow",
@@ -334,7 +350,12 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     }
 
     if (!writesIdentityPolicy) return;
-    const nameParts = [this.policyNamePrefix, level, this.fileSystemId, accessPoint?.id];
+    const nameParts = [
+      this.policyNamePrefix,
+      level,
+      this.fileSystemId,
+      accessPoint?.id ?? (anyAccessPoint ? "any-access-point" : undefined),
+    ];
     new IamRolePolicy(this, `grant-${label}`, {
       role: principal.role!,
       name: nameParts.filter(Boolean).join("-"),
@@ -462,7 +483,7 @@ function hashOf(text: string): string {
  * A token's Terraform expression (`${var.sg}`, `${aws_security_group.x.id}`): stable across synths,
  * unlike the token's placeholder text, whose number depends on creation order.
  */
-function expressionOf(scope: Construct, value: string): string {
+export function expressionOf(scope: Construct, value: string): string {
   const resolved: unknown = Tokenization.resolve(value, {
     scope,
     preparing: false,

@@ -259,7 +259,7 @@ function validateAccessPoints(errors: ValidationErrors, props: SharedFileSystemP
   }
 }
 
-function validateAccessPointPath(errors: ValidationErrors, field: string, path: string): void {
+export function validateAccessPointPath(errors: ValidationErrors, field: string, path: string): void {
   const directories = path.split("/").slice(1);
   if (!path.startsWith("/") || path === "/" || directories.some((d) => d === "" || d === "..")) {
     errors.add(
