@@ -6,12 +6,8 @@ import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-ident
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Grantee, IFileSystem } from "../efs/grants";
-import {
-  ACCESS_POINT_ARN_PATTERN,
-  expressionOf,
-  ROLE_ARN_PATTERN,
-  SECURITY_GROUP_ID_PATTERN,
-} from "../efs/grants";
+import { expressionOf } from "../efs/grants";
+import { ACCESS_POINT_ARN_PATTERN, ROLE_ARN_PATTERN, SECURITY_GROUP_ID_PATTERN } from "../shared/patterns";
 import { ACCESS_POINT_PATH, validateAccessPointPath } from "../efs/validate";
 import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
 import { jsonDocument } from "../shared/json";
