@@ -123,6 +123,7 @@ export class EfsWithBackupStack extends EfsStack {
         access: "root",
         seedShareFromLocal: false,
         namePrefix: "shared-home-backup-host",
+        ...this.roleOptions,
         additionalUserData: this.ebsSnapshotBackup.hostSetupScript,
         associatePublicIpAddress: props.hostSubnets === "private" ? false : undefined,
       });
@@ -147,6 +148,7 @@ export class EfsWithBackupStack extends EfsStack {
     if (awsBackupEnabled) {
       this.awsBackupPlan = new AwsBackupPlan(this, "aws-backup", {
         ...awsBackupSettings,
+        ...this.roleOptions,
         namePrefix: props.namePrefix,
         resourceArns: [this.sharedFileSystem.fileSystemArn],
         notificationTopicArn: this.monitoring.topicArn,
