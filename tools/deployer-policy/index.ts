@@ -303,7 +303,8 @@ export function deployerPolicy(
       Sid: "AmiIdsFromPublicParameters",
       Effect: "Allow",
       Action: "ssm:GetParameters",
-      Resource: "arn:aws:ssm:*::parameter/aws/service/*",
+      // Public parameters have no account in their ARN; names starting with "aws" are reserved to AWS.
+      Resource: "arn:aws:ssm:*:*:parameter/aws/service/*",
     },
     {
       Sid: "OurAutoScalingGroups",
