@@ -387,3 +387,126 @@ test("the boundary's ARN is the deployer's own account's: another account's boun
   // THEN it is refused
   expect(decision).toBe("ImplicitlyDenied");
 });
+
+describe("the permissions boundary, evaluated on its own: the most a role of ours can ever do", () => {
+  const boundaryPolicy = JSON.parse(readFileSync(join(ROOT, "docs", "permissions-boundary.json"), "utf8"));
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role${STACK_IAM_PATH}efs-client-1`;
+  const OUR_FILE_SYSTEM = `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-0123456789abcdef0`;
+  const SNAPSHOT = `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`;
+  const row = (
+    why: string,
+    action: string,
+    resource: string,
+    expected: IntentRow["expected"],
+    context: Record<string, string> = {},
+  ): IntentRow => ({
+    why,
+    principal: ROLE,
+    action,
+    resource,
+    resourceAccount: ACCOUNT,
+    context: { "aws:PrincipalAccount": ACCOUNT, ...context },
+    expected,
+  });
+
+  test("lets our roles do their work on our resources", async () => {
+    const rows = [
+      row(
+        "a client mounts our file system",
+        "elasticfilesystem:ClientMount",
+        OUR_FILE_SYSTEM,
+        "Allowed",
+        OWNED,
+      ),
+      row(
+        "the backup host writes as root",
+        "elasticfilesystem:ClientRootAccess",
+        OUR_FILE_SYSTEM,
+        "Allowed",
+        OWNED,
+      ),
+      row("the backup host prunes a backup snapshot", "ec2:DeleteSnapshot", SNAPSHOT, "Allowed", {
+        "aws:ResourceTag/backup-shared-home:volume": "vol-0123456789abcdef0",
+      }),
+      row(
+        "flow logs write their group",
+        "logs:PutLogEvents",
+        `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/vpc-flow-logs/efs-abc:log-stream:eni-1`,
+        "Allowed",
+      ),
+      row(
+        "code sync reads the code",
+        "s3:GetObject",
+        "arn:aws:s3:::CODE_BUCKET/releases/web/app.tar",
+        "Allowed",
+      ),
+      row(
+        "AWS Backup backs our file system up",
+        "elasticfilesystem:Backup",
+        OUR_FILE_SYSTEM,
+        "Allowed",
+        OWNED,
+      ),
+    ];
+    expect(await intentMismatches({ identityPolicies: [boundaryPolicy] }, rows)).toEqual([]);
+  });
+
+  test("denies a role the deployer gave '*' everything beyond them", async () => {
+    const foreignFileSystem = `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-0fedcba9876543210`;
+    const rows = [
+      row(
+        "deletes a file system that is not ours",
+        "elasticfilesystem:DeleteFileSystem",
+        foreignFileSystem,
+        "ImplicitlyDenied",
+      ),
+      row(
+        "mounts a file system that is not ours",
+        "elasticfilesystem:ClientWrite",
+        foreignFileSystem,
+        "ImplicitlyDenied",
+      ),
+      row(
+        "reads another bucket",
+        "s3:GetObject",
+        "arn:aws:s3:::company-audit-logs/2026/01/01.log",
+        "ImplicitlyDenied",
+      ),
+      row(
+        "deletes a snapshot that is not a backup of ours",
+        "ec2:DeleteSnapshot",
+        SNAPSHOT,
+        "ImplicitlyDenied",
+      ),
+      row("decrypts directly", "kms:Decrypt", FOREIGN_KEY, "ImplicitlyDenied"),
+      row("writes itself a policy", "iam:PutRolePolicy", ROLE, "ImplicitlyDenied"),
+      row("passes itself on", "iam:PassRole", ADMIN_ROLE, "ImplicitlyDenied", {
+        "iam:PassedToService": "ec2.amazonaws.com",
+      }),
+      row("assumes an admin role", "sts:AssumeRole", ADMIN_ROLE, "ImplicitlyDenied"),
+      row(
+        "reads a SecureString",
+        "ssm:GetParameters",
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db-password`,
+        "ImplicitlyDenied",
+      ),
+      row(
+        "terminates an instance",
+        "ec2:TerminateInstances",
+        `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`,
+        "ImplicitlyDenied",
+      ),
+    ];
+    const kms = (r: IntentRow) => r.action.startsWith("kms:");
+    expect([
+      ...(await intentMismatches(
+        { identityPolicies: [boundaryPolicy] },
+        rows.filter((r) => !kms(r)),
+      )),
+      ...(await intentMismatches(
+        { identityPolicies: [boundaryPolicy], resourcePolicy: KEY_POLICY_FOR_IAM },
+        rows.filter(kms),
+      )),
+    ]).toEqual([]);
+  });
+});
