@@ -7,7 +7,7 @@ import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
 import { EfsClients, EfsClientsProps } from "../modules/clients";
 import { ValidationErrors } from "../modules/shared/validation";
 import { RemoteStateOptions, useBackend } from "./backend";
-import { stackDefaultTags, STACK_IAM_PATH } from "./ownership";
+import { OWNERSHIP_TAG, stackDefaultTags, STACK_IAM_PATH } from "./ownership";
 import { IAM_POLICY_ARN_PATTERN, RoleOptions } from "../modules/shared/iam";
 
 /** An environment's name prefix; short, so that every prefixed AWS name stays within its limit. */
@@ -162,6 +162,9 @@ export class EfsStack extends TerraformStack {
     this.clients = new EfsClients(this, "clients", {
       ...props.clients,
       ...this.roleOptions,
+      // The provider's default tags do not reach a launch template's tag specifications, which
+      // tag the fleet's machines; the deployer policy launches only machines with the ownership tag.
+      tags: { [OWNERSHIP_TAG.key]: OWNERSHIP_TAG.value },
       vpcId: this.network.vpcId,
       subnets: this.hostSubnets,
       associatePublicIpAddress: privateHosts ? false : undefined,

@@ -4,6 +4,7 @@ import { EfsClients } from "../modules/clients";
 import { AwsBackupPlan, EbsSnapshotBackup, VaultLockOptions } from "../modules/backup";
 import { isKnown, show, ValidationErrors } from "../modules/shared/validation";
 import { EfsStack, EfsStackProps } from "./efs-stack";
+import { OWNERSHIP_TAG } from "./ownership";
 
 /** The book's EBS-snapshot backup. Plain JSON, so a settings file maps onto it field by field. */
 export interface EbsSnapshotSettings {
@@ -124,6 +125,7 @@ export class EfsWithBackupStack extends EfsStack {
         seedShareFromLocal: false,
         namePrefix: "shared-home-backup-host",
         ...this.roleOptions,
+        tags: { [OWNERSHIP_TAG.key]: OWNERSHIP_TAG.value },
         additionalUserData: this.ebsSnapshotBackup.hostSetupScript,
         associatePublicIpAddress: props.hostSubnets === "private" ? false : undefined,
       });

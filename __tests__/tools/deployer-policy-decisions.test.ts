@@ -332,6 +332,14 @@ const ESCALATIONS: IntentRow[] = [
     expected: "ImplicitlyDenied",
   },
   {
+    why: "an access point (of any POSIX identity) made on a file system that is not ours",
+    principal: DEPLOYER,
+    action: "elasticfilesystem:CreateAccessPoint",
+    resource: `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-0fedcba9876543210`,
+    context: REQUESTED,
+    expected: "ImplicitlyDenied",
+  },
+  {
     why: "a foreign instance tagged as ours, outside a create",
     principal: DEPLOYER,
     action: "ec2:CreateTags",

@@ -33,7 +33,7 @@ export const MANAGED_POLICY_MAX_CHARS = 6144;
 
 /** Which part each statement goes to, by Sid prefix; every Sid must match one. */
 const PARTS: Readonly<Record<string, readonly string[]>> = {
-  create: ["ReadMetadata", "CreateTagged", "Ec2"],
+  create: ["ReadMetadata", "CreateTagged", "CreateAccessPoints", "Ec2"],
   "write-tagged": [
     "WriteOurTaggedResources",
     "KmsOnlyThroughOurServices",
@@ -120,7 +120,6 @@ const TAGGED_CREATES = [
   "backup:CreateBackupPlan",
   "backup:CreateBackupVault",
   "cloudwatch:PutMetricAlarm",
-  "elasticfilesystem:CreateAccessPoint",
   "elasticfilesystem:CreateFileSystem",
   "kms:CreateKey",
   "logs:CreateLogGroup",
@@ -232,6 +231,7 @@ export function deployerPolicy(
     ...reads,
     ...ec2Creates,
     ...taggedCreates,
+    "elasticfilesystem:CreateAccessPoint",
     ...unscoped,
     ...KMS_THROUGH_SERVICES,
     "ec2:CreateTags",
@@ -255,6 +255,14 @@ export function deployerPolicy(
       Action: taggedCreates,
       Resource: "*",
       Condition: { StringEquals: requestTag },
+    },
+    {
+      // Both tags: a new access point of ours, on a file system of ours.
+      Sid: "CreateAccessPointsOnOurFileSystems",
+      Effect: "Allow",
+      Action: pick((a) => a === "elasticfilesystem:CreateAccessPoint"),
+      Resource: "*",
+      Condition: { StringEquals: { ...requestTag, ...ownedTag } },
     },
     {
       Sid: "Ec2CreateTagged",
