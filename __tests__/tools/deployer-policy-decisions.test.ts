@@ -340,6 +340,23 @@ const ESCALATIONS: IntentRow[] = [
     expected: "ImplicitlyDenied",
   },
   {
+    // Also a VPC's default security group, which AWS creates untagged: see docs/security.md.
+    why: "an untagged security group adopted by tagging it as ours",
+    principal: DEPLOYER,
+    action: "ec2:CreateTags",
+    resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0123456789abcdef0`,
+    context: REQUESTED,
+    expected: "ImplicitlyDenied",
+  },
+  {
+    why: "a volume made from a snapshot that is not ours, to attach and read it",
+    principal: DEPLOYER,
+    action: "ec2:CreateVolume",
+    resource: `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`,
+    context: REQUESTED,
+    expected: "ImplicitlyDenied",
+  },
+  {
     why: "a foreign instance tagged as ours, outside a create",
     principal: DEPLOYER,
     action: "ec2:CreateTags",

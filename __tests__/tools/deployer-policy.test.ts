@@ -125,6 +125,10 @@ test("every condition key of an Allow is one that each of its actions takes, per
   expect(mismatches).toEqual([]);
 });
 
+test("the boundary fits one managed policy", () => {
+  expect(JSON.stringify(boundary).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+});
+
 test("the boundary holds no IAM, STS or Organizations action", () => {
   const actions = boundary.Statement.flatMap((s: Statement) => [s.Action].flat());
   expect(actions.filter((a: string) => /^(iam|sts|organizations|account):/.test(a))).toEqual([]);

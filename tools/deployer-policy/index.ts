@@ -195,10 +195,13 @@ export function actionsFor(resourceTypes: readonly string[]): string[] {
   ].sort();
 }
 
+// Images and snapshots have no account in their ARNs.
 const ec2Arns = (types: readonly string[]) =>
   [...new Set(types)]
     .sort()
-    .map((type) => (type === "image" ? "arn:aws:ec2:*::image/*" : `arn:aws:ec2:*:*:${type}/*`));
+    .map((type) =>
+      ["image", "snapshot"].includes(type) ? `arn:aws:ec2:*::${type}/*` : `arn:aws:ec2:*:*:${type}/*`,
+    );
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
 /** The deployer policy for `resourceTypes`. */
@@ -265,10 +268,20 @@ export function deployerPolicy(
       Condition: { StringEquals: { ...requestTag, ...ownedTag } },
     },
     {
+      // Not snapshots: CreateVolume would then take a snapshot that is not ours as its source.
       Sid: "Ec2CreateTagged",
       Effect: "Allow",
-      Action: ec2Creates.filter((a) => EC2_CREATES[a].creates.length > 0),
-      Resource: ec2Arns(ec2Creates.flatMap((a) => EC2_CREATES[a].creates)),
+      Action: ec2Creates.filter((a) => EC2_CREATES[a].creates.some((type) => type !== "snapshot")),
+      Resource: ec2Arns(
+        ec2Creates.flatMap((a) => EC2_CREATES[a].creates).filter((type) => type !== "snapshot"),
+      ),
+      Condition: { StringEquals: requestTag },
+    },
+    {
+      Sid: "Ec2FinalSnapshotsTagged",
+      Effect: "Allow",
+      Action: ec2Creates.filter((a) => EC2_CREATES[a].creates.includes("snapshot")),
+      Resource: ec2Arns(["snapshot"]),
       Condition: { StringEquals: requestTag },
     },
     {
