@@ -1,20 +1,8 @@
-import { SettingsError } from "../../settings/errors";
 import { parseSettings } from "../../settings/load";
 import { toStackProps } from "../../settings/stack-props";
-import { MINIMAL_SETTINGS } from "./fixtures";
+import { MINIMAL_SETTINGS, problemsOf } from "./fixtures";
 
 const BOUNDARY = "arn:aws:iam::111122223333:policy/efs-shared-home-boundary";
-
-/** The problem lines of invalid settings; fails the test if they are valid. */
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    parseSettings(input, "test.json");
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the settings to be rejected");
-}
 
 test("iam.permissionsBoundaryArn reaches the stacks", () => {
   const settings = parseSettings(
