@@ -28,7 +28,24 @@ export const PACKAGE_NAME = "cdktf-efs-shared-home";
  * path, so our package, the examples and the provider all load one copy of `cdktf` and `constructs`,
  * as they would after `npm install`.
  */
-const LINKED_PACKAGES = ["cdktf", "constructs", "@cdktf/provider-aws", "@types/node"] as const;
+const LINKED_PACKAGES = [
+  "cdktf",
+  "constructs",
+  "@cdktf/provider-aws",
+  "@cdktf/provider-kubernetes",
+  "@types/node",
+] as const;
+
+/**
+ * Providers in the offline mirror. A stack that needs another (an example's Kubernetes stack) is
+ * compiled, run and synthesized like the others, and its `cdk.tf.json` is checked, but not planned.
+ */
+const PLANNABLE_PROVIDERS = new Set(["aws"]);
+
+function plannable(stackDir: string): boolean {
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as TerraformJson;
+  return Object.keys(stack.provider ?? {}).every((name) => PLANNABLE_PROVIDERS.has(name));
+}
 
 /**
  * The cdktf TypeScript template's compiler options (`cdktf init --template=typescript`), plus the two
@@ -198,6 +215,7 @@ export async function buildConsumerApp(): Promise<ConsumerApp> {
     names.forEach((name, i) => {
       const stacksDir = join(outdirs[i] ?? "", "stacks");
       for (const stack of readdirSync(stacksDir)) {
+        if (!plannable(join(stacksDir, stack))) continue;
         const key = `${name}/${stack}`;
         stackDirs[key] = join(stacksDir, stack);
         owners[key] = { name, stack };
@@ -215,7 +233,7 @@ export async function buildConsumerApp(): Promise<ConsumerApp> {
   const synthesized = Object.fromEntries(
     names.map((name, i) => {
       const stacksDir = join(outdirs[i] ?? "", "stacks");
-      const stacks = Object.keys(plans[name] ?? {}).map((stack) => [
+      const stacks = readdirSync(stacksDir).map((stack) => [
         stack,
         JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8")) as TerraformJson,
       ]);

@@ -1,6 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { buildConsumerApp, ConsumerApp, exampleNames, PROJECT_ROOT } from "./consumer-app";
+import { buildConsumerApp, ConsumerApp, exampleNames, PACKAGE_NAME, PROJECT_ROOT } from "./consumer-app";
 import type { ExampleExpectations } from "../examples/plan-queries";
 
 // The package as a consumer gets it. One `npm pack` (its prepack step is `npm run build`), one install,
@@ -69,6 +70,20 @@ describe("the packed tarball", () => {
     const missing = targets.filter((target) => !existsSync(join(consumer.packageDir, target)));
     expect(missing).toEqual([]);
   });
+});
+
+test("the main entry and /containers load without the optional Kubernetes provider; only /containers/kubernetes loads it", () => {
+  // Run in the consumer app with plain node: which files each entry point really requires.
+  const loaded = (entry: string): boolean => {
+    const script = `require(${JSON.stringify(entry)}); console.log(Object.keys(require.cache).some((file) => file.includes("provider-kubernetes")));`;
+    return (
+      execFileSync(process.execPath, ["-e", script], { cwd: consumer.dir, encoding: "utf8" }).trim() ===
+      "true"
+    );
+  };
+  expect(loaded(PACKAGE_NAME)).toBe(false);
+  expect(loaded(`${PACKAGE_NAME}/containers`)).toBe(false);
+  expect(loaded(`${PACKAGE_NAME}/containers/kubernetes`)).toBe(true);
 });
 
 describe.each(exampleNames())(

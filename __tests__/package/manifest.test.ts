@@ -6,7 +6,9 @@ import { exampleNames, PACKAGE_NAME, PROJECT_ROOT } from "./consumer-app";
 
 // Cheap checks of package.json and the docs, without a build; consumer.test.ts checks the tarball.
 const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8"));
-const PEERS = ["@cdktf/provider-aws", "cdktf", "constructs"];
+const PEERS = ["@cdktf/provider-aws", "@cdktf/provider-kubernetes", "cdktf", "constructs"];
+/** Peers a team that does not use the feature behind them does not install. */
+const OPTIONAL_PEERS = ["@cdktf/provider-kubernetes"];
 
 function typeScriptFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -49,7 +51,9 @@ describe("package.json", () => {
     const modules = readdirSync(join(PROJECT_ROOT, "modules"), { withFileTypes: true })
       .filter((e) => e.isDirectory() && e.name !== "shared")
       .map((e) => `./${e.name}`);
-    expect(Object.keys(manifest.exports).sort()).toEqual([".", ...modules, "./package.json"].sort());
+    // Subpaths below a module (`./containers/kubernetes`) are entry points of their own.
+    const topLevel = Object.keys(manifest.exports).filter((key) => key.split("/").length <= 2);
+    expect(topLevel.sort()).toEqual([".", ...modules, "./package.json"].sort());
   });
 
   test("the modules import only the peers and Node.js built-ins; nothing else is a runtime dependency", () => {
@@ -67,6 +71,33 @@ describe("package.json", () => {
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(PEERS);
   });
 
+  test("the optional peers are marked optional, and only the entry points that need them load them", () => {
+    expect(manifest.peerDependenciesMeta).toEqual(
+      Object.fromEntries(OPTIONAL_PEERS.map((name) => [name, { optional: true }])),
+    );
+    // Follows the runtime imports (not `import type`) from the main entry and every subpath but
+    // `./containers/kubernetes`, whose whole purpose is the Kubernetes provider.
+    const loaders: string[] = [];
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, "utf8");
+      for (const match of source.matchAll(/^(?:import|export)\s(?!type\s)[^;]*?\sfrom\s+"([^"]+)"/gms)) {
+        const specifier = match[1] ?? "";
+        if (OPTIONAL_PEERS.includes(packageOf(specifier))) loaders.push(`${file}: ${specifier}`);
+        if (!specifier.startsWith(".")) continue;
+        const base = join(file, "..", specifier);
+        visit(existsSync(`${base}.ts`) ? `${base}.ts` : join(base, "index.ts"));
+      }
+    };
+    const entries = Object.keys(manifest.exports).filter(
+      (key) => key !== "./package.json" && key !== "./containers/kubernetes",
+    );
+    for (const entry of entries) visit(join(PROJECT_ROOT, "modules", entry.slice(2), "index.ts"));
+    expect(loaders).toEqual([]);
+  });
+
   test("the app's exact pins of the peers are inside the peer ranges", () => {
     const outside = PEERS.filter(
       (name) => !satisfiesCaret(manifest.devDependencies[name], manifest.peerDependencies[name]),
@@ -81,7 +112,7 @@ describe("examples", () => {
     (name) => {
       const file = join(PROJECT_ROOT, "examples", name, "main.ts");
       const allowed = new RegExp(
-        `^(${PACKAGE_NAME}(/(efs|network|clients|monitoring|backup))?|cdktf|constructs|@cdktf/provider-aws/lib/[a-z0-9-]+)$`,
+        `^(${PACKAGE_NAME}(/(efs|network|clients|containers|containers/kubernetes|monitoring|backup))?|cdktf|constructs|@cdktf/provider-(aws|kubernetes)/lib/[a-z0-9-]+)$`,
       );
       expect(importsOf(file).filter((specifier) => !allowed.test(specifier))).toEqual([]);
       expect(readFileSync(file, "utf8")).toMatch(/\bapp\.synth\(\);\n$/);
@@ -108,6 +139,7 @@ test("the docs show each consumer type from its tested example file, unchanged (
     "README.md: examples/byo-vpc/main.ts",
     "docs/modules/containers.md: examples/ecs-fargate/main.ts",
     "docs/modules/containers.md: examples/lambda/main.ts",
+    "docs/modules/containers.md: examples/eks/main.ts",
     "docs/web-fleet.md: examples/web-fleet/main.ts",
   ]);
   const stale = pages

@@ -21,8 +21,10 @@ import { CODE_SYNC_TAG_KEY, CodeSync, CodeSyncOptions, syncSettings } from "./co
 export type { CodeSyncOptions, CodeSyncProps } from "./code-sync";
 
 export * from "./types";
-export * from "./ecs";
-export * from "./lambda";
+// The ECS and Lambda helpers live in `modules/containers` (`cdktf-efs-shared-home/containers`) since
+// 0.3.0; these aliases keep `cdktf-efs-shared-home/clients` imports working.
+export * from "../containers/ecs";
+export * from "../containers/lambda";
 export {
   CODE_SYNC_TAG_KEY,
   CodeSync,

@@ -9,6 +9,12 @@ import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { accountIdOfArn } from "../shared/arn";
 import { jsonDocument } from "../shared/json";
+import {
+  ACCESS_POINT_ARN_PATTERN,
+  NOT_A_SECURITY_GROUP_ID,
+  ROLE_ARN_PATTERN,
+  SECURITY_GROUP_ID_PATTERN,
+} from "../shared/patterns";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 
 /** The NFS port; EFS mount targets listen on nothing else. */
@@ -62,6 +68,14 @@ export interface GrantOptions {
    * @default false
    */
   readonly accessPointsOnly?: boolean;
+  /**
+   * Limits the grant to mounts through any access point of the file system, not the root: both
+   * statements carry `Null: { "elasticfilesystem:AccessPointArn": "false" }`. For access points
+   * created at run time, whose ARNs no policy can name in advance (the EFS CSI driver's dynamic
+   * provisioning). Cannot be combined with `accessPoint`.
+   * @default false
+   */
+  readonly anyAccessPoint?: boolean;
 }
 
 /** An EFS file system that roles can be granted and security groups allowed on: created or imported. */
@@ -107,13 +121,11 @@ const METHOD_OF: Record<AccessLevel, string> = {
   root: "grantRootAccess",
 };
 
-/** Role ARN, with an optional path: `arn:aws:iam::111122223333:role/path/to/name`. */
-export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[!-~]*\/)?([\w+=,.@-]{1,64})$/;
-/** An access point ARN, as Lambda and IAM conditions take it. */
-export const ACCESS_POINT_ARN_PATTERN =
-  /^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point\/(fsap-[0-9a-f]{8,40})$/;
-/** A security-group id: `sg-` and 8 or 17 hex digits. */
-export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** The VPC a security-group construct was given, when it is a literal; undefined otherwise. */
+function literalVpcIdOf(source: NfsSource): string | undefined {
+  const vpcId = (source as Partial<Pick<SecurityGroup, "vpcIdInput">>).vpcIdInput;
+  return typeof vpcId === "string" && isKnown(vpcId) ? vpcId : undefined;
+}
 
 /** What the base class needs to know about the concrete file system. */
 interface Principal {
@@ -157,6 +169,14 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
   /** The group on the mount targets, for NFS ingress rules; undefined when unknown. */
   protected abstract readonly nfsTargetSecurityGroupId: string | undefined;
 
+  /**
+   * The VPC of the mount targets when known at synth (a literal `vpcId`), so that `allowNfsFrom`
+   * can refuse a security group of another VPC; undefined when unknown.
+   */
+  protected get mountTargetVpcId(): string | undefined {
+    return undefined;
+  }
+
   private readonly grantLabels = new Set<string>();
   /** Sources already allowed: the construct itself, or the id string's key. */
   private readonly nfsSources = new Set<unknown>();
@@ -196,16 +216,18 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     let sourceId: string;
     let from: string;
     if (typeof source === "string") {
-      errors.checkFormat(
-        "source",
-        source,
-        SECURITY_GROUP_ID_PATTERN,
-        'is not a security-group id such as "sg-0123456789abcdef0"',
-      );
+      errors.checkFormat("source", source, SECURITY_GROUP_ID_PATTERN, NOT_A_SECURITY_GROUP_ID);
       key = isKnown(source) ? source : `ref-${hashOf(expressionOf(this, source))}`;
       sourceId = source;
       from = source;
     } else {
+      const sourceVpc = literalVpcIdOf(source);
+      const ownVpc = this.mountTargetVpcId;
+      errors.check(
+        sourceVpc === undefined || ownVpc === undefined || sourceVpc === ownVpc,
+        "source",
+        `security group ${source.node.path} is in VPC ${show(sourceVpc)}, but the mount targets are in ${show(ownVpc)}; EC2 refuses a rule naming a group of another VPC unless the two are peered, and NFS would not pass. Use a group of ${show(ownVpc)}`,
+      );
       key = constructKey(source);
       sourceId = source.id;
       from = source.node.path;
@@ -260,6 +282,9 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
         "needs a Deny in the file-system policy, which an imported file system's owner controls",
       );
     }
+    if (options.anyAccessPoint && options.accessPoint !== undefined) {
+      errors.add("anyAccessPoint", "is set together with accessPoint; choose one");
+    }
     if (options.accessPointsOnly && !accessPoint) {
       errors.add("accessPointsOnly", "is set without accessPoint; give the access point this role must use");
     }
@@ -281,14 +306,18 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     errors.throwIfAny();
     if (!principal) return;
 
-    const label = [principal.key, level, accessPoint?.key].filter(Boolean).join("-");
+    const anyAccessPoint = options.anyAccessPoint === true && !accessPoint;
+    const scope = accessPoint?.key ?? (anyAccessPoint ? "any-access-point" : undefined);
+    const label = [principal.key, level, scope].filter(Boolean).join("-");
     if (this.grantLabels.has(label)) return;
     this.grantLabels.add(label);
     if (options.accessPointsOnly) this.accessPointsOnlyKeys.add(principal.key);
-    if (!accessPoint) this.unscopedGrantKeys.add(principal.key);
+    if (!accessPoint && !anyAccessPoint) this.unscopedGrantKeys.add(principal.key);
 
     const condition: Record<string, Record<string, string>> = { ...VIA_MOUNT_TARGET };
     if (accessPoint) condition.StringEquals = { [ACCESS_POINT_ARN_KEY]: accessPoint.arn };
+    // IAM's Null operator: "false" matches only a request that names an access point.
+    if (anyAccessPoint) condition.Null = { [ACCESS_POINT_ARN_KEY]: "false" };
 
     const statements = this.fileSystemPolicyStatements;
     if (statements) {
@@ -296,7 +325,8 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       // were unique per grantee), the full label when two grantees share a construct id.
       const uniqueSid = (prefix: string, short: string, full: string) =>
         statements.some((s) => s.Sid === sidOf(prefix, short)) ? sidOf(prefix, full) : sidOf(prefix, short);
-      const shortLabel = [principal.readable, level, accessPoint?.readable].filter(Boolean).join("-");
+      const shortScope = accessPoint?.readable ?? (anyAccessPoint ? "any-access-point" : undefined);
+      const shortLabel = [principal.readable, level, shortScope].filter(Boolean).join("-");
       statements.push({
         Sid: uniqueSid("Allow", shortLabel, label),
         Effect: "Allow",
@@ -320,7 +350,12 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     }
 
     if (!writesIdentityPolicy) return;
-    const nameParts = [this.policyNamePrefix, level, this.fileSystemId, accessPoint?.id];
+    const nameParts = [
+      this.policyNamePrefix,
+      level,
+      this.fileSystemId,
+      accessPoint?.id ?? (anyAccessPoint ? "any-access-point" : undefined),
+    ];
     new IamRolePolicy(this, `grant-${label}`, {
       role: principal.role!,
       name: nameParts.filter(Boolean).join("-"),
@@ -448,7 +483,7 @@ function hashOf(text: string): string {
  * A token's Terraform expression (`${var.sg}`, `${aws_security_group.x.id}`): stable across synths,
  * unlike the token's placeholder text, whose number depends on creation order.
  */
-function expressionOf(scope: Construct, value: string): string {
+export function expressionOf(scope: Construct, value: string): string {
   const resolved: unknown = Tokenization.resolve(value, {
     scope,
     preparing: false,

@@ -172,7 +172,15 @@ async function synthesize(configuration: Configuration, workDir: string): Promis
     return [];
   }
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
-  return Object.values(manifest.stacks as Record<string, Json>).map((entry) => {
+  const entries = Object.values(manifest.stacks as Record<string, Json>).filter((entry) => {
+    // A stack on another provider (an example's Kubernetes stack) has no emulator here.
+    const json = JSON.parse(readFileSync(join(outdir, entry.workingDirectory, "cdk.tf.json"), "utf8"));
+    const others = Object.keys(json.provider ?? {}).filter((name) => name !== "aws");
+    if (others.length > 0)
+      console.log(`  ${configuration.name}/${entry.name}: not applied, it needs ${others.join(", ")}`);
+    return others.length === 0;
+  });
+  return entries.map((entry) => {
     const source = join(outdir, entry.workingDirectory);
     const dir = join(workDir, configuration.name.replace(/[^a-z0-9-]/gi, "-"), "applied", entry.name);
     cpSync(source, dir, { recursive: true });

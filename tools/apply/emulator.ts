@@ -17,6 +17,7 @@ const SERVICE_BY_PREFIX: Record<string, string> = {
   aws_default_security_group: "ec2",
   aws_ebs_: "ec2",
   aws_efs_: "efs",
+  aws_eks_: "eks",
   aws_flow_log: "ec2",
   aws_ecs_: "ecs",
   aws_iam_: "iam",
@@ -144,6 +145,14 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     omit: (stack) => dropResources(stack, "aws_backup_vault_notifications", "PutBackupVaultNotifications"),
   },
   {
+    id: "eks-create-addon",
+    omit: (stack) => dropResources(stack, "aws_eks_addon", "CreateAddon"),
+  },
+  {
+    id: "eks-create-pod-identity-association",
+    omit: (stack) => dropResources(stack, "aws_eks_pod_identity_association", "CreatePodIdentityAssociation"),
+  },
+  {
     id: "ec2-launch-template-root-volume-size",
     omit: (stack) =>
       resourcesOf(stack, "aws_launch_template").flatMap(([name, template]) =>
@@ -225,6 +234,24 @@ export const STAND_INS: Readonly<Record<string, readonly StandIn[]>> = {
     },
     // In the example's own account (111122223333 is the documentation placeholder); moto's is 123456789012.
     { kind: "role", placeholder: "arn:aws:iam::111122223333:role/app-server", name: "app-server" },
+  ],
+  // The cluster's VPC, private subnets and cluster security group, and the node group's role.
+  "example:eks": [
+    {
+      kind: "vpc",
+      placeholder: "vpc-0a1b2c3d4e5f60718",
+      cidr: "10.30.0.0/16",
+      subnets: [
+        { placeholder: "subnet-0bbbbbbbbbbbbbbb1", cidr: "10.30.10.0/24", availabilityZone: "eu-west-1a" },
+        { placeholder: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.30.11.0/24", availabilityZone: "eu-west-1b" },
+      ],
+      securityGroups: [{ placeholder: "sg-0c0c0c0c0c0c0c0c0" }],
+    },
+    {
+      kind: "role",
+      placeholder: "arn:aws:iam::111122223333:role/platform-node-group",
+      name: "platform-node-group",
+    },
   ],
   // The function's code package, which a consumer's build uploads.
   "example:lambda": [{ kind: "s3-object", bucket: "my-artifacts-bucket", key: "efs-reader.zip" }],
