@@ -9,8 +9,8 @@ import { configsOf, synth, testStack } from "../../helpers/synth";
 
 const BOUNDARY = "arn:aws:iam::111122223333:policy/efs-shared-home-boundary";
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0123456789abcdef0", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0123456789abcdef1", availabilityZone: "eu-west-1b" },
 ];
 const OPTIONS = { permissionsBoundaryArn: BOUNDARY, iamPath: "/efs-shared-home/" };
 
@@ -18,9 +18,9 @@ const OPTIONS = { permissionsBoundaryArn: BOUNDARY, iamPath: "/efs-shared-home/"
 function buildAll(options: object) {
   const stack = testStack();
   new Network(stack, "network", { availabilityZones: ["eu-west-1a", "eu-west-1b"], ...options });
-  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS });
   new EfsClients(stack, "clients", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-0123456789abcdef0",
     subnets: SUBNETS,
     fileSystem,
     region: "eu-west-1",
@@ -63,9 +63,9 @@ test.each([
       new Network(stack, "network", { availabilityZones: ["eu-west-1a", "eu-west-1b"], [prop]: value }),
     (stack: ReturnType<typeof testStack>) =>
       new EfsClients(stack, "clients", {
-        vpcId: "vpc-1",
+        vpcId: "vpc-0123456789abcdef0",
         subnets: SUBNETS,
-        fileSystem: new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS }),
+        fileSystem: new SharedFileSystem(stack, "shared", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS }),
         region: "eu-west-1",
         [prop]: value,
       }),
