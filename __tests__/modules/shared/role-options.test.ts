@@ -18,7 +18,10 @@ const OPTIONS = { permissionsBoundaryArn: BOUNDARY, iamPath: "/efs-shared-home/"
 function buildAll(options: object) {
   const stack = testStack();
   new Network(stack, "network", { availabilityZones: ["eu-west-1a", "eu-west-1b"], ...options });
-  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS });
+  const fileSystem = new SharedFileSystem(stack, "shared", {
+    vpcId: "vpc-0123456789abcdef0",
+    subnets: SUBNETS,
+  });
   new EfsClients(stack, "clients", {
     vpcId: "vpc-0123456789abcdef0",
     subnets: SUBNETS,
@@ -65,7 +68,10 @@ test.each([
       new EfsClients(stack, "clients", {
         vpcId: "vpc-0123456789abcdef0",
         subnets: SUBNETS,
-        fileSystem: new SharedFileSystem(stack, "shared", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS }),
+        fileSystem: new SharedFileSystem(stack, "shared", {
+          vpcId: "vpc-0123456789abcdef0",
+          subnets: SUBNETS,
+        }),
         region: "eu-west-1",
         [prop]: value,
       }),
