@@ -12,3 +12,5 @@ export * from "./monitoring";
 export * from "./network";
 // What a construct throws for bad props, so an app can catch it and show `problems`.
 export { PropsValidationError } from "./shared/validation";
+// The boundary and IAM path that every construct creating a role takes.
+export type { RoleOptions } from "./shared/iam";

@@ -29,6 +29,8 @@ import {
   VPC_ID_PATTERN,
 } from "../modules/shared/patterns";
 import { show, tagProblems } from "../modules/shared/validation";
+import { IAM_POLICY_ARN_PATTERN } from "../modules/shared/iam";
+import { OWNERSHIP_TAG } from "../stacks/ownership";
 import {
   KEEP_RELEASES,
   S3_BUCKET_NAME_PATTERN,
@@ -614,6 +616,19 @@ const state = section({
     .optional(),
 }).describe("Remote state in S3 with S3-native locking.");
 
+const iam = section({
+  permissionsBoundaryArn: z
+    .string()
+    .regex(IAM_POLICY_ARN_PATTERN, {
+      error:
+        'must be an IAM managed policy ARN such as "arn:aws:iam::111122223333:policy/efs-shared-home-boundary"',
+    })
+    .describe(
+      "Permissions boundary of every role the stacks create. The deployer policy (docs/deployer-policy.json) creates roles only with it: create it once from docs/permissions-boundary.json (docs/security.md). Default: none.",
+    )
+    .optional(),
+}).describe("IAM options of the roles the stacks create.");
+
 const settingsShape = {
   $schema: z
     .string()
@@ -650,6 +665,7 @@ const settingsShape = {
   monitoring: monitoring.optional(),
   backup: backup.optional(),
   state: state.optional(),
+  iam: iam.optional(),
 };
 
 /** The settings of one environment, as read from `config/<env>.json`. */
@@ -707,6 +723,7 @@ function checkCrossFieldRules(value: Record<string, unknown>, ctx: Issues): void
 
   checkTags(value, ctx);
   checkKmsKeyRegions(value, regionName, ctx);
+  checkBoundaryPartition(value, regionName, ctx);
   const net = objectAt(value, "network");
   if (isObject(net.existing)) {
     checkExistingNetwork(net, zones, regionName, ctx);
@@ -733,6 +750,55 @@ function checkTags(value: Record<string, unknown>, ctx: Issues): void {
   for (const sectionName of ["fileSystem", "monitoring"]) {
     const sectionTags = stringMap(objectAt(value, sectionName).tags);
     if (sectionTags) report([sectionName, "tags"], sectionTags, onTop);
+  }
+  // The deployer policy scopes its writes by this tag: another value would lock it out.
+  for (const path of [["tags"], ["fileSystem", "tags"], ["monitoring", "tags"]]) {
+    const map = path.length === 1 ? value.tags : objectAt(value, path[0]).tags;
+    if (isObject(map) && OWNERSHIP_TAG.key in map) {
+      addIssue(
+        ctx,
+        [...path, OWNERSHIP_TAG.key],
+        `is the stacks' ownership tag (${OWNERSHIP_TAG.key}=${OWNERSHIP_TAG.value}), which the deployer policy scopes its writes by; use another key`,
+      );
+    }
+  }
+}
+
+/** The partition of a Region's ARNs: "aws-cn" for cn-north-1, "aws-us-gov" for us-gov-west-1. */
+export function partitionOfRegion(regionName: string): string {
+  const prefixes: [string, string][] = [
+    ["cn-", "aws-cn"],
+    ["us-gov-", "aws-us-gov"],
+    ["us-isob-", "aws-iso-b"],
+    ["us-iso-", "aws-iso"],
+    ["eu-isoe-", "aws-iso-e"],
+    ["us-isof-", "aws-iso-f"],
+  ];
+  return prefixes.find(([prefix]) => regionName.startsWith(prefix))?.[1] ?? "aws";
+}
+
+/** IAM refuses a boundary from another partition; say so at synth rather than at CreateRole. */
+function checkBoundaryPartition(
+  value: Record<string, unknown>,
+  regionName: string | undefined,
+  ctx: Issues,
+): void {
+  const arn = objectAt(value, "iam").permissionsBoundaryArn;
+  if (regionName === undefined || typeof arn !== "string" || !IAM_POLICY_ARN_PATTERN.test(arn)) return;
+  const partition = partitionOfRegion(regionName);
+  if (arn.split(":")[1] !== partition) {
+    addIssue(
+      ctx,
+      ["iam", "permissionsBoundaryArn"],
+      `is in partition ${show(arn.split(":")[1])}, but region ${show(regionName)} is in ${show(partition)}; use "arn:${partition}:iam::<account>:policy/<name>"`,
+    );
+  }
+  if (arn.split(":")[4] === "aws") {
+    addIssue(
+      ctx,
+      ["iam", "permissionsBoundaryArn"],
+      "is an AWS-managed policy; a boundary of ours must be a policy of your account, made from docs/permissions-boundary.json",
+    );
   }
 }
 

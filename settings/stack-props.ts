@@ -35,6 +35,7 @@ export function toStackProps(settings: Settings): EfsWithBackupStackProps {
     backup,
     tags: settings.tags,
     namePrefix: settings.namePrefix,
+    permissionsBoundaryArn: settings.iam?.permissionsBoundaryArn,
     remoteState: remoteStateOf(settings),
   };
 }

@@ -7,6 +7,8 @@ import { EfsMonitoring, EfsMonitoringProps } from "../modules/monitoring";
 import { EfsClients, EfsClientsProps } from "../modules/clients";
 import { ValidationErrors } from "../modules/shared/validation";
 import { RemoteStateOptions, useBackend } from "./backend";
+import { OWNERSHIP_TAG, stackDefaultTags, STACK_IAM_PATH } from "./ownership";
+import { IAM_POLICY_ARN_PATTERN, RoleOptions } from "../modules/shared/iam";
 
 /** An environment's name prefix; short, so that every prefixed AWS name stays within its limit. */
 const NAME_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,14}$/;
@@ -50,9 +52,16 @@ export interface EfsStackProps {
   readonly fileSystem?: Omit<SharedFileSystemProps, "vpcId" | "subnets">;
   /**
    * Tags on every resource, through the provider's default tags.
-   * @default - Project, Stack and ManagedBy tags only
+   * @default - Project, Stack and ManagedBy tags only (Project cannot be overridden: see ./ownership.ts)
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Permissions boundary of every role the stack creates (clients, backup host, flow logs, AWS
+   * Backup). The deployer policy in docs/deployer-policy.json lets the deployer create roles only
+   * with this boundary.
+   * @default - no boundary
+   */
+  readonly permissionsBoundaryArn?: string;
   /**
    * Alarms, alarm topic and dashboard for the file system. Always on; this tunes them.
    * @default - the module's defaults: an encrypted topic without subscriptions, the book's thresholds
@@ -97,6 +106,8 @@ export class EfsStack extends TerraformStack {
   readonly clients: EfsClients;
   /** Where the hosts go: the public subnets, or the private ones with `hostSubnets: "private"`. */
   readonly hostSubnets: readonly SubnetRef[];
+  /** The boundary and IAM path of every role the stack creates. */
+  readonly roleOptions: RoleOptions;
 
   constructor(scope: Construct, name: string, props: EfsStackProps) {
     super(scope, name);
@@ -107,11 +118,18 @@ export class EfsStack extends TerraformStack {
       NAME_PREFIX_PATTERN,
       'must be 1 to 15 letters, digits, "-" or "_", starting with a letter or digit (it starts AWS resource names)',
     );
+    errors.checkFormat(
+      "permissionsBoundaryArn",
+      props.permissionsBoundaryArn,
+      IAM_POLICY_ARN_PATTERN,
+      'is not an IAM managed policy ARN such as "arn:aws:iam::111122223333:policy/efs-shared-home-boundary"',
+    );
     errors.throwIfAny();
+    this.roleOptions = { permissionsBoundaryArn: props.permissionsBoundaryArn, iamPath: STACK_IAM_PATH };
     useBackend(this, name, props.remoteState);
     new AwsProvider(this, "aws", {
       region: props.region,
-      defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
+      defaultTags: [{ tags: stackDefaultTags(name, props.tags) }],
     });
 
     const privateHosts = props.hostSubnets === "private";
@@ -120,6 +138,7 @@ export class EfsStack extends TerraformStack {
       ? Network.fromExisting(props.existingNetwork)
       : new Network(this, "network", {
           ...props.network,
+          ...this.roleOptions,
           vpcEndpoints: props.network.vpcEndpoints ?? (privateHosts ? { region: props.region } : undefined),
           // No host runs in the public subnets then, so they need not hand out public IPs (FSBP EC2.15).
           publicSubnetsMapPublicIp: props.network.publicSubnetsMapPublicIp ?? !privateHosts,
@@ -142,6 +161,10 @@ export class EfsStack extends TerraformStack {
     });
     this.clients = new EfsClients(this, "clients", {
       ...props.clients,
+      ...this.roleOptions,
+      // The provider's default tags do not reach a launch template's tag specifications, which
+      // tag the fleet's machines; the deployer policy launches only machines with the ownership tag.
+      tags: { [OWNERSHIP_TAG.key]: OWNERSHIP_TAG.value },
       vpcId: this.network.vpcId,
       subnets: this.hostSubnets,
       associatePublicIpAddress: privateHosts ? false : undefined,

@@ -4,6 +4,7 @@ import { EfsClients } from "../modules/clients";
 import { AwsBackupPlan, EbsSnapshotBackup, VaultLockOptions } from "../modules/backup";
 import { isKnown, show, ValidationErrors } from "../modules/shared/validation";
 import { EfsStack, EfsStackProps } from "./efs-stack";
+import { OWNERSHIP_TAG } from "./ownership";
 
 /** The book's EBS-snapshot backup. Plain JSON, so a settings file maps onto it field by field. */
 export interface EbsSnapshotSettings {
@@ -123,6 +124,8 @@ export class EfsWithBackupStack extends EfsStack {
         access: "root",
         seedShareFromLocal: false,
         namePrefix: "shared-home-backup-host",
+        ...this.roleOptions,
+        tags: { [OWNERSHIP_TAG.key]: OWNERSHIP_TAG.value },
         additionalUserData: this.ebsSnapshotBackup.hostSetupScript,
         associatePublicIpAddress: props.hostSubnets === "private" ? false : undefined,
       });
@@ -147,6 +150,7 @@ export class EfsWithBackupStack extends EfsStack {
     if (awsBackupEnabled) {
       this.awsBackupPlan = new AwsBackupPlan(this, "aws-backup", {
         ...awsBackupSettings,
+        ...this.roleOptions,
         namePrefix: props.namePrefix,
         resourceArns: [this.sharedFileSystem.fileSystemArn],
         notificationTopicArn: this.monitoring.topicArn,

@@ -9,6 +9,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { useLocalBackend } from "./backend";
+import { stackDefaultTags } from "./ownership";
 import { jsonDocument } from "../modules/shared/json";
 
 /** Days after which a state version that is no longer current is deleted, unless settings say otherwise. */
@@ -62,7 +63,7 @@ export class StateStack extends TerraformStack {
     );
     new AwsProvider(this, "aws", {
       region: props.region,
-      defaultTags: [{ tags: { Project: "efs-shared-home", Stack: name, ManagedBy: "cdktf", ...props.tags } }],
+      defaultTags: [{ tags: stackDefaultTags(name, props.tags) }],
     });
 
     this.bucket = new S3Bucket(this, "state-bucket", {

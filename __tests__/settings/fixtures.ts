@@ -1,3 +1,6 @@
+import { SettingsError } from "../../settings/errors";
+import { parseSettings } from "../../settings/load";
+
 /** Settings shared by the settings tests. */
 
 /** The smallest valid settings: a Region and two of its AZs. */
@@ -15,3 +18,14 @@ export const EXISTING_NETWORK = {
     { id: "subnet-0bbbbbbbbbbbbbbb2", availabilityZone: "eu-west-1b" },
   ],
 };
+
+/** The problem lines of invalid settings; fails the test if they are valid. */
+export function problemsOf(input: unknown): readonly string[] {
+  try {
+    parseSettings(input, "test.json");
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the settings to be rejected");
+}

@@ -1,26 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SettingsError } from "../../settings/errors";
 import { settingsJsonSchemaText } from "../../settings/json-schema";
 import { loadSettings, parseSettings } from "../../settings/load";
+import { problemsOf } from "./fixtures";
 
 const CONFIG_DIR = join(__dirname, "..", "..", "config");
 
 /** A minimal valid settings object; each test breaks one thing. */
 function validSettings(): Record<string, any> {
   return { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"] };
-}
-
-/** The problem lines of invalid settings; fails the test if they are valid. */
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    parseSettings(input, "test.json");
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the settings to be rejected");
 }
 
 describe("example settings files", () => {

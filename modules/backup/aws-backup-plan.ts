@@ -8,6 +8,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { partitionOfArn } from "../shared/arn";
+import { roleArguments, RoleOptions } from "../shared/iam";
 import { DEFAULT_DELETE_AFTER_DAYS, validateAwsBackupPlanProps } from "./validate";
 
 /** AWS Backup's own default: daily at 05:00 UTC. */
@@ -53,7 +54,7 @@ export interface VaultLockOptions {
   readonly changeableForDays?: number;
 }
 
-export interface AwsBackupPlanProps {
+export interface AwsBackupPlanProps extends RoleOptions {
   /** ARNs of the resources to back up, e.g. `[sharedFileSystem.fileSystemArn]`. */
   readonly resourceArns: readonly string[];
   /**
@@ -195,6 +196,7 @@ export class AwsBackupPlan extends Construct {
 
     this.role = new IamRole(this, "role", {
       namePrefix: `${name}-aws-backup-`,
+      ...roleArguments(props),
       description: `Lets AWS Backup back up and restore the resources of ${name}`,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",

@@ -1,4 +1,5 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
+import { validateRoleOptions } from "../shared/iam";
 import type { EbsSnapshotBackupProps } from "./ebs-snapshot-backup";
 import type { AwsBackupPlanProps } from "./aws-backup-plan";
 import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN, NOT_AN_AZ_NAME } from "../shared/patterns";
@@ -169,6 +170,7 @@ export function validateAwsBackupPlanProps(path: string, props: AwsBackupPlanPro
     'is not an SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alarms"',
   );
   checkKmsKeyArn(errors, props.kmsKeyArn);
+  validateRoleOptions(errors, props);
   errors.check(
     props.resourceArns.length > 0,
     "resourceArns",

@@ -12,6 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { SubnetRef } from "../network";
 import type { SharedFileSystem } from "../efs";
 import { replaceTriggersAsReferences } from "../shared/lifecycle";
+import { roleArguments, RoleOptions } from "../shared/iam";
 import { addSsmAgentPolicy } from "./instance-role";
 import { CLIENT_DEFAULTS, ClientAccess, MountMethod, Placement, RootVolumeOptions } from "./types";
 import { MountSettings, renderUserData } from "./user-data";
@@ -60,7 +61,7 @@ export type ClientFileSystem = Pick<
   // Optional, so a file system known only by id can be mounted; when given, placements are checked.
   Partial<Pick<SharedFileSystem, "mountTargets">>;
 
-export interface EfsClientsProps {
+export interface EfsClientsProps extends RoleOptions {
   /** The VPC of the subnets; the admin security group is created in it. */
   readonly vpcId: string;
   /**
@@ -422,6 +423,7 @@ export class EfsClients extends Construct {
     // the role, and two client groups (clients and a backup host, say) must not collide there.
     const role = new IamRole(this, `${this.node.id}-role`, {
       namePrefix: `${namePrefix}-`,
+      ...roleArguments(props),
       description: `Instance role of ${namePrefix}: SSM core and EFS client access`,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
@@ -435,6 +437,7 @@ export class EfsClients extends Construct {
     addSsmAgentPolicy(this, role);
     const instanceProfile = new IamInstanceProfile(this, "instance-profile", {
       namePrefix: `${namePrefix}-`,
+      path: props.iamPath,
       role: role.name,
       tags: props.tags,
     });

@@ -6,6 +6,7 @@ import { estimatedUserDataBytes, heredocConflicts, MountSettings, USER_DATA_MAX_
 import { CLIENT_ACCESS_LEVELS, MOUNT_METHODS, PLACEMENTS } from "./types";
 import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN, NOT_A_VPC_ID, VPC_ID_PATTERN } from "../shared/patterns";
 import { syncSettings, validateFleetProps } from "./code-sync";
+import { validateRoleOptions } from "../shared/iam";
 
 /**
  * The most clients one construct makes. Each fixed instance is its own set of resources; a bound
@@ -67,6 +68,7 @@ export function validateClientsProps(path: string, props: EfsClientsProps, setti
   validateMount(errors, props);
   validateSsh(errors, props);
   validateFleetProps(errors, props);
+  validateRoleOptions(errors, props);
 
   if (props.additionalUserData !== undefined) {
     const conflicts = heredocConflicts(props.additionalUserData);

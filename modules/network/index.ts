@@ -15,6 +15,7 @@ import { isKnown, show, ValidationErrors } from "../shared/validation";
 import { accountIdOfArn } from "../shared/arn";
 import { AZ_NAME_PATTERN, NOT_A_VPC_ID, NOT_AN_AZ_NAME, VPC_ID_PATTERN } from "../shared/patterns";
 import { jsonDocument } from "../shared/json";
+import { roleArguments, RoleOptions, validateRoleOptions } from "../shared/iam";
 import { checkVpcEndpointOptions, PrivateEndpoints, VpcEndpointOptions } from "./endpoints";
 
 export * from "./endpoints";
@@ -54,7 +55,8 @@ export interface FlowLogOptions {
   readonly retentionDays?: number;
 }
 
-export interface NetworkProps {
+/** `RoleOptions` apply to the flow-log role, the one role a network creates. */
+export interface NetworkProps extends RoleOptions {
   /**
    * Availability-zone names, one public and one private subnet each. At least 2, no duplicates.
    * Names come from props, not a data source, so that a plan makes no AWS API call.
@@ -173,9 +175,12 @@ export class Network extends Construct implements NetworkRef {
   /** The VPC endpoints of the private subnets, when `vpcEndpoints` is set. */
   readonly endpoints?: PrivateEndpoints;
 
+  private readonly roleOptions: RoleOptions;
+
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const plan = planSubnets(this.node.path, props);
+    this.roleOptions = { permissionsBoundaryArn: props.permissionsBoundaryArn, iamPath: props.iamPath };
     const namePrefix = props.namePrefix ?? "efs";
     const name = (suffix: string) => ({ Name: `${namePrefix}-${suffix}` });
 
@@ -273,6 +278,7 @@ export class Network extends Construct implements NetworkRef {
     // The account id comes from the VPC's own ARN: a data source would call STS at plan time.
     const role = new IamRole(this, "flow-log-role", {
       namePrefix: `${namePrefix}-flow-logs-`,
+      ...roleArguments(this.roleOptions),
       description: "Lets VPC Flow Logs write to its CloudWatch log group",
       assumeRolePolicy: jsonDocument({
         Version: "2012-10-17",
@@ -356,6 +362,7 @@ function planSubnets(path: string, props: NetworkProps): SubnetPlan {
       `${show(vpcCidr)} has prefix /${vpcBlock.prefixLength}; AWS allows /16 to /28`,
     );
   }
+  validateRoleOptions(errors, props);
   errors.throwIfAny();
 
   const vpc = vpcBlock as Ipv4Block;

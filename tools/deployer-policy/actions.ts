@@ -14,6 +14,27 @@ const EFS_TAGS = [
 ];
 
 export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]>> = {
+  // Launching from a launch template with an instance profile is authorized as the caller.
+  aws_autoscaling_group: [
+    "autoscaling:CreateAutoScalingGroup",
+    "autoscaling:UpdateAutoScalingGroup",
+    "autoscaling:DeleteAutoScalingGroup",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeScalingActivities",
+    "autoscaling:StartInstanceRefresh",
+    "autoscaling:CancelInstanceRefresh",
+    "autoscaling:DescribeInstanceRefreshes",
+    "autoscaling:AttachLoadBalancerTargetGroups",
+    "autoscaling:DetachLoadBalancerTargetGroups",
+    "autoscaling:DescribeLoadBalancerTargetGroups",
+    "autoscaling:AttachTrafficSources",
+    "autoscaling:DetachTrafficSources",
+    "autoscaling:DescribeTrafficSources",
+    "ec2:RunInstances",
+    "ec2:CreateTags",
+    "ec2:DescribeLaunchTemplateVersions",
+    "iam:PassRole",
+  ],
   aws_backup_plan: [
     "backup:CreateBackupPlan",
     "backup:GetBackupPlan",
@@ -48,7 +69,8 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
   aws_backup_vault_lock_configuration: [
     "backup:PutBackupVaultLockConfiguration",
     "backup:DescribeBackupVault",
-    "backup:DeleteBackupVaultLockConfiguration",
+    // Not backup:DeleteBackupVaultLockConfiguration: removing a lock is an administrator's call, so
+    // destroying a locked vault stops there.
   ],
   // The provider reads the notification settings back after writing them; the vault itself must exist.
   aws_backup_vault_notifications: [
@@ -126,6 +148,15 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
     "elasticfilesystem:DescribeFileSystemPolicy",
     "elasticfilesystem:DeleteFileSystemPolicy",
   ],
+  aws_efs_replication_configuration: [
+    "elasticfilesystem:CreateReplicationConfiguration",
+    "elasticfilesystem:DescribeReplicationConfigurations",
+    "elasticfilesystem:DeleteReplicationConfiguration",
+    // EFS makes the destination file system as the caller, with the destination key.
+    "elasticfilesystem:CreateFileSystem",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+  ],
   aws_efs_mount_target: [
     "elasticfilesystem:CreateMountTarget",
     "elasticfilesystem:DescribeMountTargets",
@@ -165,6 +196,8 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
     "iam:ListRolePolicies",
     "iam:ListAttachedRolePolicies",
     "iam:ListInstanceProfilesForRole",
+    // permissions_boundary on a role that exists.
+    "iam:PutRolePermissionsBoundary",
   ],
   aws_iam_role_policy: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
   aws_iam_role_policy_attachment: [
@@ -285,6 +318,18 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
     "sns:SetSubscriptionAttributes",
     "sns:Unsubscribe",
   ],
+  aws_ssm_document: [
+    "ssm:CreateDocument",
+    "ssm:DescribeDocument",
+    "ssm:GetDocument",
+    "ssm:DescribeDocumentPermission",
+    "ssm:UpdateDocument",
+    "ssm:UpdateDocumentDefaultVersion",
+    "ssm:DeleteDocument",
+    "ssm:ListTagsForResource",
+    "ssm:AddTagsToResource",
+    "ssm:RemoveTagsFromResource",
+  ],
   aws_subnet: [
     "ec2:CreateSubnet",
     "ec2:DescribeSubnets",
@@ -295,6 +340,8 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
   aws_volume_attachment: [
     "ec2:AttachVolume",
     "ec2:DetachVolume",
+    // stop_instance_before_detaching.
+    "ec2:StopInstances",
     "ec2:DescribeVolumes",
     "ec2:DescribeInstances",
   ],
@@ -309,6 +356,17 @@ export const ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
     ...EC2_TAGS,
+  ],
+  aws_vpc_endpoint: [
+    "ec2:CreateVpcEndpoint",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:DescribePrefixLists",
+    "ec2:DescribeVpcEndpointServices",
+    ...EC2_TAGS,
+    // Private DNS of an interface endpoint associates the VPC with the service's hosted zone.
+    "route53:AssociateVPCWithHostedZone",
   ],
   aws_vpc_security_group_egress_rule: [
     "ec2:AuthorizeSecurityGroupEgress",
@@ -338,4 +396,12 @@ export const STATE_BACKEND_ACTIONS: readonly string[] = [
   "s3:GetObject",
   "s3:PutObject",
   "s3:DeleteObject",
+];
+
+/** The opt-in DynamoDB lock table (`state.dynamodbTable`), for Terraform older than 1.11. */
+export const LOCK_TABLE_ACTIONS: readonly string[] = [
+  "dynamodb:DescribeTable",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:DeleteItem",
 ];
