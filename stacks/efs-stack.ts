@@ -148,6 +148,8 @@ export class EfsStack extends TerraformStack {
       fileSystem: this.sharedFileSystem,
       region: props.region,
       namePrefix: `${name}-client`,
+      // The document name and the tag Run Command targets are unique per account and Region.
+      codeSyncGroup: props.namePrefix === undefined ? undefined : `${props.namePrefix}-${name}-client`,
     });
     this.network.endpoints?.allowHttpsFrom(this.clients.adminSecurityGroup);
     this.addOutputs();
