@@ -23,7 +23,8 @@ import { createBucket, Moto, putObjects, startMoto } from "../helpers/moto";
  * a loopback port, real files, and a real bind mount standing in for the EFS share. The CLI takes
  * about a second per call, so each test makes only the calls its behaviour needs.
  */
-const SCRIPT = join(__dirname, "../../modules/clients/scripts/sync-code.sh");
+// SYNC_CODE_SCRIPT runs the suite against another version (e.g. main's, to see which tests it fails).
+const SCRIPT = process.env.SYNC_CODE_SCRIPT ?? join(__dirname, "../../modules/clients/scripts/sync-code.sh");
 const BUCKET = "example-web-code";
 const REAL_AWS = spawnSync("bash", ["-c", "command -v aws"], { encoding: "utf8" }).stdout.trim();
 const REAL_PYTHON = spawnSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
