@@ -3,14 +3,15 @@
  *
  * - `docs/API.md`, the API reference: every `.d.ts` the package ships, with its TSDoc, one section per
  *   module. It is what a consumer's compiler sees, so any change to the public API shows in review.
- * - The copies of example apps in README.md, between `<!-- example: examples/<name>/main.ts -->` and
- *   `<!-- end example -->`, so the README shows the tested file and never a hand copy.
+ * - The copies of example apps in README.md and docs/ (`scripts/doc-examples.ts`), so a page shows the
+ *   tested file and never a hand copy.
  *
  * `__tests__/package/` checks both: the report rendered from the packed tarball must equal
- * docs/API.md, and README's copies must equal the example files.
+ * docs/API.md, and the docs' copies must equal the example files.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeExampleCopies } from "./doc-examples";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const API_REPORT = "docs/API.md";
@@ -88,29 +89,9 @@ export function renderApiReport(packageDir: string): string {
   ].join("\n");
 }
 
-const EXAMPLE_BLOCK = /(<!-- example: (\S+) -->\n)[\s\S]*?(<!-- end example -->)/g;
-
-/** README text with every example block replaced by the current content of the file it names. */
-export function renderReadmeExamples(readme: string, rootDir = PROJECT_ROOT): string {
-  return readme.replace(EXAMPLE_BLOCK, (_, start: string, file: string, end: string) => {
-    const source = fs.readFileSync(path.join(rootDir, file), "utf8");
-    // Blank lines around the fence, as prettier formats Markdown.
-    return `${start}\n\`\`\`ts\n${source.endsWith("\n") ? source : `${source}\n`}\`\`\`\n\n${end}`;
-  });
-}
-
-/** The example files README.md shows, in order. */
-export function readmeExampleFiles(readme: string): string[] {
-  return [...readme.matchAll(EXAMPLE_BLOCK)].map((match) => match[2] ?? "");
-}
-
 if (require.main === module) {
   fs.mkdirSync(path.join(PROJECT_ROOT, "docs"), { recursive: true });
   fs.writeFileSync(path.join(PROJECT_ROOT, API_REPORT), renderApiReport(PROJECT_ROOT));
-  const readmePath = path.join(PROJECT_ROOT, "README.md");
-  const readme = fs.readFileSync(readmePath, "utf8");
-  fs.writeFileSync(readmePath, renderReadmeExamples(readme));
-  process.stdout.write(
-    `wrote ${API_REPORT} and README.md's example copies (${readmeExampleFiles(readme).join(", ")})\n`,
-  );
+  const copies = writeExampleCopies(PROJECT_ROOT);
+  process.stdout.write(`wrote ${API_REPORT} and the example copies (${copies.join("; ")})\n`);
 }
