@@ -24,10 +24,9 @@ function freePort(): Promise<number> {
 export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  let child: ChildProcess;
   let exited: string | undefined;
   let stderr = "";
-  child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr?.on("data", (chunk) => (stderr = (stderr + chunk).slice(-2000)));
