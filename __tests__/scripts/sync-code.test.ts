@@ -41,7 +41,16 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const point of mounts.reverse()) spawnSync("umount", ["-l", point]);
+  // By what the kernel lists under our directories, not by where we mounted: a broken script may
+  // have moved a mount (the old one did), and rmSync would then fail on it, or worse, walk the share.
+  const ours = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter(
+      (point) => point && [...dirs, ...mounts].some((dir) => point === dir || point.startsWith(`${dir}/`)),
+    )
+    .sort((a, b) => b.length - a.length);
+  for (const point of ours) spawnSync("umount", ["-l", point]);
   await moto?.stop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -423,6 +432,22 @@ describe("sync-code.sh with the real AWS CLI against moto's S3", () => {
     expect(kept && treeOf(join(box.releases, kept))).toEqual(original);
   }, 120_000);
 });
+
+test("a run killed right after the exchange left the original directory aside: the next run keeps it", async () => {
+  // GIVEN what such a kill leaves: the original directory at <target>.sync-code-next
+  const box = machine();
+  const original = { "index.html": "from the AMI" };
+  writeFileSyncTree(`${box.live}.sync-code-next`, original);
+  await publish("after-exchange", "r1", V1);
+  // WHEN
+  const result = await run(box, "after-exchange");
+  // THEN
+  expect(result).toMatchObject({ code: 0, stderr: "" });
+  expect(treeOf(box.live)).toEqual(V1);
+  const kept = releaseNames(box).find((name) => name.endsWith("_original"));
+  expect(kept && treeOf(join(box.releases, kept))).toEqual(original);
+  expect(existsSync(`${box.live}.sync-code-next`)).toBe(false);
+}, 120_000);
 
 describe("npm run release-upload: files, then manifest, then pointer; sync-code serves it", () => {
   test("a build uploaded by the tool is what a machine serves, byte for byte", async () => {

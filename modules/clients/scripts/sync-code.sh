@@ -186,7 +186,17 @@ check_no_mount_near_code() {
   if [[ -n $point ]]; then
     fail "$EXIT_BAD_SETTINGS" "a file system is mounted at $point, at or below $TARGET_PATH or $RELEASES_DIR; the sync replaces and deletes these directories and would take the mount with them. Move the code elsewhere (link to the share from it instead of mounting inside it); nothing was changed"
   fi
-  local dir
+  local dir share
+  # A link in the path (say /var/www -> /home/www) can put the code on the share under another name.
+  if [[ -n $SHARE_MOUNT_PATH ]]; then
+    share=$(realpath -m -- "$ROOT_DIR$SHARE_MOUNT_PATH")
+    for dir in "$LIVE" "$RELEASES"; do
+      dir=$(realpath -m -- "$dir")
+      if is_within "$dir" "$share" || is_within "$share" "$dir"; then
+        fail "$EXIT_BAD_SETTINGS" "${dir#"$ROOT_DIR"} is, holds or lies inside the share at $SHARE_MOUNT_PATH once links are followed; nothing was changed"
+      fi
+    done
+  fi
   for dir in "$LIVE" "$RELEASES"; do
     dir=$(realpath -m -- "$dir")
     while [[ ! -e $dir ]]; do dir=${dir%/*}; done
@@ -250,7 +260,8 @@ on_signal() {
   fail "$EXIT_FAILED" "interrupted; $TARGET_PATH serves $(describe_live)"
 }
 
-# Staging directories of a killed run: ours to remove, since we hold the lock.
+# What a killed run left: staging directories and files, and a manifest whose release never got its
+# directory. Ours to remove, since we hold the lock.
 remove_stale_staging() {
   local stale
   for stale in "$RELEASES/$STAGING_PREFIX"*; do
@@ -258,6 +269,9 @@ remove_stale_staging() {
       log "removing $stale, left by an interrupted sync"
       if [[ -d $stale ]]; then remove_tree "$stale"; else rm -f -- "$stale"; fi
     fi
+  done
+  for stale in "$RELEASES"/*"$MANIFEST_SUFFIX"; do
+    if [[ -f $stale && ! -d ${stale%"$MANIFEST_SUFFIX"} ]]; then rm -f -- "$stale"; fi
   done
 }
 
@@ -366,6 +380,11 @@ if libc.renameat2(AT_FDCWD, os.fsencode(sys.argv[2]), AT_FDCWD, os.fsencode(sys.
 switch_to() {
   local release=$1 original_name=$2
   local next_link="$LIVE.sync-code-next"
+  if [[ -d $next_link && ! -L $next_link ]]; then
+    # A run killed right after its exchange left the original directory here.
+    log "keeping the original directory left at $next_link as release ${original_name:-original}"
+    mv -T -- "$next_link" "$RELEASES/${original_name:-$(utc_stamp)_original}"
+  fi
   rm -f -- "$next_link"
   ln -s -- "$release" "$next_link"
   if [[ -L $LIVE || ! -e $LIVE ]]; then
