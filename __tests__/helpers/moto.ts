@@ -1,7 +1,6 @@
-import { ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { startMoto as startMotoServer } from "../../tools/apply/moto";
 
-/** A `moto_server` (AWS emulator) of this test file's own, on a free loopback port. */
+/** A `moto_server` (AWS emulator) of one test file, on a free loopback port (tools/apply/moto.ts). */
 export interface Moto {
   readonly endpoint: string;
   /** Environment for the real AWS CLI: the emulator's endpoint, dummy credentials, no IMDS. */
@@ -9,53 +8,13 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts moto on 127.0.0.1 and waits until it answers; fails with a clear message if it cannot. */
-export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  let exited: string | undefined;
-  let stderr = "";
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child.stderr?.on("data", (chunk) => (stderr = (stderr + chunk).slice(-2000)));
-  child.on("error", (error: NodeJS.ErrnoException) => {
-    exited =
-      error.code === "ENOENT"
-        ? "moto_server is not on PATH: these tests run the real AWS CLI against it (pip install 'moto[server]')"
-        : `moto_server could not start: ${error.message}`;
-  });
-  child.on("exit", (code) => (exited ??= `moto_server exited (code ${code}): ${stderr}`));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited) throw new Error(exited);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.status < 500) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Starts moto and waits until it answers; fails with a clear message when moto_server is missing. */
+export async function startMoto(): Promise<Moto> {
+  const server = await startMotoServer();
   return {
-    endpoint,
+    endpoint: server.endpoint,
     awsEnv: {
-      AWS_ENDPOINT_URL: endpoint,
+      AWS_ENDPOINT_URL: server.endpoint,
       AWS_ACCESS_KEY_ID: "testing",
       AWS_SECRET_ACCESS_KEY: "testing",
       AWS_DEFAULT_REGION: "eu-west-1",
@@ -64,12 +23,7 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
       AWS_CONFIG_FILE: "/dev/null",
       AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => server.stop(),
   };
 }
 
@@ -81,8 +35,13 @@ export async function putObjects(moto: Moto, bucket: string, objects: Record<str
   for (const [key, body] of Object.entries(objects)) {
     const response = await fetch(
       `${moto.endpoint}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`,
-      // Unsigned, moto refuses to overwrite an object (403); it checks no signature, only that one is there.
-      { method: "PUT", body, headers: { authorization: FAKE_SIGNATURE } },
+      // Unsigned, moto refuses to overwrite an object (403); it checks no signature, only that one is
+      // there. An explicit type, or moto reads the body as a form.
+      {
+        method: "PUT",
+        body,
+        headers: { authorization: FAKE_SIGNATURE, "content-type": "application/octet-stream" },
+      },
     );
     if (!response.ok) throw new Error(`PUT ${bucket}/${key}: ${response.status} ${await response.text()}`);
   }
