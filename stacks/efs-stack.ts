@@ -258,7 +258,8 @@ function codeSyncOutputs(clients: EfsClients): Record<string, { value: unknown; 
     },
     code_sync_command: {
       value: sync.sendCommand,
-      description: "Syncs the code on every client now: npm run fleet-sync -- <stack> also waits and reports",
+      description:
+        "Serves the release CURRENT names on every client, 10% at a time, stopping at the first failure; npm run fleet-sync -- <stack> does a canary first, waits and reports",
     },
   };
 }
