@@ -25,6 +25,7 @@ import {
   regionOfArnText,
   regionOfAz,
   REGION_PATTERN,
+  S3_BUCKET_NAME_PATTERN,
   SUBNET_ID_PATTERN,
   VPC_ID_PATTERN,
 } from "../modules/shared/patterns";
@@ -33,7 +34,6 @@ import { IAM_POLICY_ARN_PATTERN } from "../modules/shared/iam";
 import { OWNERSHIP_TAG } from "../stacks/ownership";
 import {
   KEEP_RELEASES,
-  S3_BUCKET_NAME_PATTERN,
   S3_KEY_PREFIX_PATTERN,
   SYNC_TIMEOUT_SECONDS,
   TARGET_GROUP_ARN_PATTERN,
@@ -50,15 +50,8 @@ import {
  * settings themselves (CIDRs against each other, AZs against the region).
  */
 
-/**
- * S3 general-purpose bucket naming rules
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3 to 63 characters,
- * lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit; no two dots in
- * a row; not shaped like an IP address; not the reserved prefixes `xn--`, `sthree-`, `amzn-s3-demo-`
- * or suffixes `-s3alias`, `--ol-s3`, `.mrap`, `--x-s3`.
- */
-export const BUCKET_NAME_PATTERN =
-  /^(?!\d{1,3}(\.\d{1,3}){3}$)(?!.*\.\.)(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\.mrap|--x-s3)$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** The S3 bucket-name rule, reserved forms included: one rule for the state and the code bucket. */
+export const BUCKET_NAME_PATTERN = S3_BUCKET_NAME_PATTERN;
 // DynamoDB table names (CreateTableInput.TableName).
 const DYNAMODB_TABLE_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
 // S3 object-key segments without the characters AWS says to avoid; no leading, trailing or double slash.
@@ -473,10 +466,18 @@ const clients = section({
   codeSync: section({
     bucketName: z
       .string()
-      .regex(S3_BUCKET_NAME_PATTERN, {
-        error: "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
+      .regex(BUCKET_NAME_PATTERN, {
+        error:
+          "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit, no '..', not an IP address, not a reserved form (xn--, sthree-, amzn-s3-demo- prefixes; -s3alias, --ol-s3, .mrap, --x-s3 suffixes)",
       })
-      .describe("S3 bucket that holds the code; the clients may read only it."),
+      .describe("S3 bucket that holds the code; the clients may read only it. Not state.bucket."),
+    bucketAccountId: z
+      .string()
+      .regex(/^\d{12}$/, { error: "must be an AWS account id: 12 digits" })
+      .describe(
+        "Account that owns the bucket; the clients read only from a bucket of this account (s3:ResourceAccount). Default: the clients' own account.",
+      )
+      .optional(),
     prefix: z
       .string()
       .regex(S3_KEY_PREFIX_PATTERN, {
@@ -724,6 +725,7 @@ function checkCrossFieldRules(value: Record<string, unknown>, ctx: Issues): void
   checkTags(value, ctx);
   checkKmsKeyRegions(value, regionName, ctx);
   checkBoundaryPartition(value, regionName, ctx);
+  checkCodeBucketIsNotStateBucket(value, ctx);
   const net = objectAt(value, "network");
   if (isObject(net.existing)) {
     checkExistingNetwork(net, zones, regionName, ctx);
@@ -803,6 +805,19 @@ function checkBoundaryPartition(
 }
 
 /** A KMS key works only in its own Region: each key must be where the resource it encrypts is. */
+/** The code sync serves every object under its prefix from the web root: never the Terraform state. */
+function checkCodeBucketIsNotStateBucket(value: Record<string, unknown>, ctx: Issues): void {
+  const codeBucket = objectAt(objectAt(value, "clients"), "codeSync").bucketName;
+  const stateBucket = objectAt(value, "state").bucket;
+  if (typeof codeBucket === "string" && codeBucket === stateBucket) {
+    addIssue(
+      ctx,
+      ["clients", "codeSync", "bucketName"],
+      `is also state.bucket; the clients would be allowed to read every stack's .tfstate (secrets included) and could serve it from the web root. Keep the code in a bucket of its own`,
+    );
+  }
+}
+
 function checkKmsKeyRegions(
   value: Record<string, unknown>,
   regionName: string | undefined,

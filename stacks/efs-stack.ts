@@ -171,6 +171,8 @@ export class EfsStack extends TerraformStack {
       fileSystem: this.sharedFileSystem,
       region: props.region,
       namePrefix: `${name}-client`,
+      // The document name and the tag Run Command targets are unique per account and Region.
+      codeSyncGroup: props.namePrefix === undefined ? undefined : `${props.namePrefix}-${name}-client`,
     });
     this.network.endpoints?.allowHttpsFrom(this.clients.adminSecurityGroup);
     this.addOutputs();
@@ -279,7 +281,8 @@ function codeSyncOutputs(clients: EfsClients): Record<string, { value: unknown; 
     },
     code_sync_command: {
       value: sync.sendCommand,
-      description: "Syncs the code on every client now: npm run fleet-sync -- <stack> also waits and reports",
+      description:
+        "Serves the release CURRENT names on every client, 10% at a time, stopping at the first failure; npm run fleet-sync -- <stack> does a canary first, waits and reports",
     },
   };
 }

@@ -44,7 +44,12 @@ describe("examples/web-fleet", () => {
     ).find((p) => p.name === "web-fleet-web-code-sync-read");
     const statements = parsePolicy(policy!.policy).Statement;
     expect(statements.map((s: { Action: string }) => s.Action)).toEqual(["s3:ListBucket", "s3:GetObject"]);
-    expect(statements[0].Condition).toEqual({ StringLike: { "s3:prefix": ["releases/web/*"] } });
+    expect(statements[0].Condition).toEqual({
+      StringLike: { "s3:prefix": ["releases/web/*"] },
+      StringEquals: {
+        "s3:ResourceAccount": expect.stringMatching(/^\$\{element\(split\(':', .*\.arn\), 4\)\}$/),
+      },
+    });
     expect(statements[1].Resource).toMatch(/:s3:::example-web-code\/releases\/web\/\*$/);
   });
 

@@ -10,6 +10,8 @@ const SUBNETS = [
 ];
 const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef";
 const KEY = "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+/** The role's own account, taken from its ARN. */
+const OWN_ACCOUNT = /^\$\{element\(split\(':', aws_iam_role\.clients_clients-role_[0-9A-F]+\.arn\), 4\)\}$/;
 const CODE = { bucketName: "example-web-code", prefix: "releases/web" };
 
 function build(props: Partial<EfsClientsProps> = {}) {
@@ -99,7 +101,15 @@ describe("EfsClients code sync", () => {
     expect(JSON.parse(document.content)).toEqual({
       schemaVersion: "2.2",
       description:
-        "Syncs the code from s3://example-web-code/releases/web/ into /var/www/html and switches to it atomically. Exits 75 at once when a sync is already running.",
+        "Serves the release s3://example-web-code/releases/web/CURRENT names at /var/www/html (action sync: downloaded, checked against its manifest, switched atomically), or the previous one (action rollback). Exits 75 at once when a sync is already running. Send it with --max-errors 0 and a small --max-concurrency (npm run fleet-sync does canary first), so a broken release stops at the first machine.",
+      parameters: {
+        action: {
+          type: "String",
+          description: "sync: serve the release CURRENT names; rollback: switch back to the previous release",
+          allowedValues: ["sync", "rollback"],
+          default: "sync",
+        },
+      },
       mainSteps: [
         {
           action: "aws:runShellScript",
@@ -107,14 +117,17 @@ describe("EfsClients code sync", () => {
           precondition: { StringEquals: ["platformType", "Linux"] },
           inputs: {
             timeoutSeconds: "420",
-            runCommand: ["set -a; . /etc/sync-code.env; set +a", "exec /usr/local/sbin/sync-code"],
+            runCommand: [
+              "set -a; . /etc/sync-code.env; set +a",
+              "exec /usr/local/sbin/sync-code {{ action }}",
+            ],
           },
         },
       ],
     });
     expect(clients.codeSync?.documentName).toBe("web-sync-code");
     expect(clients.codeSync?.sendCommand).toBe(
-      "aws ssm send-command --region eu-west-1 --document-name web-sync-code --targets Key=tag:CodeSyncGroup,Values=web --max-concurrency 100% --max-errors 100% --query Command.CommandId --output text",
+      "aws ssm send-command --region eu-west-1 --document-name web-sync-code --targets Key=tag:CodeSyncGroup,Values=web --max-concurrency 10% --max-errors 0 --query Command.CommandId --output text",
     );
   });
 
@@ -131,7 +144,7 @@ describe("EfsClients code sync", () => {
     ]);
   });
 
-  test("the instance role may list only under the prefix, read only objects under it, and decrypt only through S3", () => {
+  test("the instance role may list only under the prefix, read only objects under it, only from a bucket of its own account, and decrypt only through S3", () => {
     const { json } = build({ placement: "fleet", codeSync: { ...CODE, kmsKeyArn: KEY } });
     const policy = configsOf(json, "aws_iam_role_policy").find((p) => p.name === "web-code-sync-read");
     expect(policy?.role).toMatch(/^\$\{aws_iam_role\.clients_clients-role_[0-9A-F]+\.id\}$/);
@@ -143,13 +156,17 @@ describe("EfsClients code sync", () => {
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: expect.stringMatching(new RegExp(`${arnPrefix}example-web-code$`)),
-        Condition: { StringLike: { "s3:prefix": ["releases/web/*"] } },
+        Condition: {
+          StringLike: { "s3:prefix": ["releases/web/*"] },
+          StringEquals: { "s3:ResourceAccount": expect.stringMatching(OWN_ACCOUNT) },
+        },
       },
       {
         Sid: "ReadCode",
         Effect: "Allow",
         Action: "s3:GetObject",
         Resource: expect.stringMatching(new RegExp(`${arnPrefix}example-web-code/releases/web/\\*$`)),
+        Condition: { StringEquals: { "s3:ResourceAccount": expect.stringMatching(OWN_ACCOUNT) } },
       },
       {
         Sid: "DecryptCode",
@@ -166,7 +183,9 @@ describe("EfsClients code sync", () => {
     const policy = configsOf(json, "aws_iam_role_policy").find((p) => p.name === "web-code-sync-read");
     const statements = parsePolicy(policy!.policy).Statement;
     expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual(["ListCode", "ReadCode"]);
-    expect(statements[0].Condition).toBeUndefined();
+    expect(statements[0].Condition).toEqual({
+      StringEquals: { "s3:ResourceAccount": expect.stringMatching(OWN_ACCOUNT) },
+    });
     expect(statements[1].Resource).toMatch(/:s3:::example-web-code\/\*$/);
   });
 
@@ -174,13 +193,13 @@ describe("EfsClients code sync", () => {
     const userData = userDataOf(
       build({
         placement: "fleet",
-        codeSync: { ...CODE, targetPath: "/srv/app", keepReleases: 5 },
+        codeSync: { ...CODE, targetPath: "/srv/app/html", keepReleases: 5 },
         additionalUserData: "dnf install -y httpd",
       }).json,
     );
     expect(userData).toContain(
       "cat >/etc/sync-code.env <<'SYNC_CODE_SETTINGS_END'\n" +
-        "SOURCE_BUCKET='example-web-code'\nSOURCE_PREFIX='releases/web'\nTARGET_PATH='/srv/app'\n" +
+        "SOURCE_BUCKET='example-web-code'\nSOURCE_PREFIX='releases/web'\nTARGET_PATH='/srv/app/html'\nSHARE_MOUNT_PATH='/home'\n" +
         "SYNC_TIMEOUT_SECONDS='600'\nKEEP_RELEASES='5'\nAWS_REGION='eu-west-1'\nSYNC_CODE_SETTINGS_END\n",
     );
     expect(userData).toContain(
@@ -222,14 +241,106 @@ describe("EfsClients code sync", () => {
     expect(message).toBe(
       [
         "Invalid props for test/clients:",
-        '  - codeSync.bucketName: "Example_Bucket" is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit',
+        '  - codeSync.bucketName: "Example_Bucket" is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit, not a reserved form (xn--, sthree-, amzn-s3-demo- prefixes; -s3alias, --ol-s3, .mrap, --x-s3 suffixes)',
         `  - codeSync.prefix: "releases/*" must be key segments of letters, digits and !_.'()- separated by "/", without a leading or trailing "/", e.g. "releases/web"`,
         '  - codeSync.kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:alias/code" is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..." (an alias ARN grants nothing in an IAM policy)',
-        '  - codeSync.targetPath: "/srv/share/www" is on the share (mountPath "/srv/share"); the code belongs on local disk, which is why it is synced from S3 (code served from EFS pays a network round trip per file it opens)',
+        `  - codeSync.targetPath: "/srv/share/www" ${SHARE_PROBLEM("/srv/share", "/srv/share/www.releases")}`,
         "  - codeSync.timeoutSeconds: 5 is out of range; allowed 10 to 28800 seconds",
         "  - codeSync.keepReleases: 2.5 is out of range; allowed 0 to 20 releases",
         '  - namePrefix: "aws-web" would name the SSM document "aws-web-sync-code"; SSM reserves names starting with aws, amazon or amzn',
       ].join("\n"),
     );
   });
+
+  test.each([
+    ["equal to the mount", "/var/www/media", "/var/www/media"],
+    ["above the mount", "/srv/web", "/srv/web/media"],
+    ["inside the mount", "/srv/share/www", "/srv/share"],
+    ["whose releases hold the mount", "/srv/web", "/srv/web.releases/media"],
+  ])("a targetPath %s is refused", (_case, targetPath, mountPath) => {
+    const message = errorOf({ mountPath, codeSync: { ...CODE, targetPath } });
+    expect(message).toContain(
+      `codeSync.targetPath: "${targetPath}" ${SHARE_PROBLEM(mountPath, `${targetPath}.releases`)}`,
+    );
+  });
+
+  test("the default targetPath is checked too: mountPath /var/www puts it on the share", () => {
+    expect(errorOf({ mountPath: "/var/www", codeSync: CODE })).toContain(
+      `codeSync.targetPath: "/var/www/html" ${SHARE_PROBLEM("/var/www", "/var/www/html.releases")}`,
+    );
+  });
+
+  test.each([
+    ["/"],
+    ["/etc"],
+    ["/etc/www"],
+    ["/proc/code"],
+    ["/usr"],
+    ["/var"],
+    ["/var/lib/www"],
+    ["/lib64"],
+    ["/root/www"],
+    ["/run/www"],
+    ["/home"],
+  ])("the system or shared directory %s is refused as a targetPath", (targetPath) => {
+    expect(errorOf({ mountPath: "/mnt/efs", codeSync: { ...CODE, targetPath } })).toMatch(
+      new RegExp(
+        `codeSync\\.targetPath: "${targetPath.replace(/\//g, "\\/")}" (is, holds or lies inside the system directory|is a directory other data lives in|must be an absolute path)`,
+      ),
+    );
+  });
+
+  test("a target below /var/www or /srv, apart from the share, is fine", () => {
+    expect(() =>
+      build({ mountPath: "/var/www/media", codeSync: { ...CODE, targetPath: "/var/www/html" } }),
+    ).not.toThrow();
+    expect(() =>
+      build({ mountPath: "/home", codeSync: { ...CODE, targetPath: "/srv/web/current" } }),
+    ).not.toThrow();
+  });
+
+  test("reserved bucket forms, dot segments, a long prefix, a key of another partition, a target group of another Region", () => {
+    const message = errorOf({
+      placement: "fleet",
+      targetGroupArns: [
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web/0123456789abcdef",
+      ],
+      codeSync: {
+        bucketName: "code--x-s3",
+        bucketAccountId: "1234",
+        prefix: `web/../${"a".repeat(510)}`,
+        kmsKeyArn: "arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+    });
+    expect(message.split("\n").slice(1)).toEqual([
+      expect.stringMatching(
+        /^ {2}- targetGroupArns\[0\]: "arn:aws:elasticloadbalancing:us-east-1:.* is in "us-east-1", but the machines are in "eu-west-1"; an Auto Scaling group registers only with target groups of its own Region$/,
+      ),
+      expect.stringMatching(
+        /^ {2}- codeSync\.bucketName: "code--x-s3" is not an S3 bucket name: .*not a reserved form/,
+      ),
+      '  - codeSync.bucketAccountId: "1234" is not an AWS account id (12 digits)',
+      expect.stringMatching(/^ {2}- codeSync\.prefix: "web\/\.\.\/a+.* holds a "\." or "\.\." segment/),
+      "  - codeSync.prefix: is 517 characters; at most 512, so that releases/<id>/<file> under it stays within S3's 1,024-byte key",
+      '  - codeSync.kmsKeyArn: "arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" is a key in the partition "aws-cn", but the machines are in "eu-west-1" (partition "aws"); a role cannot use a key of another partition',
+    ]);
+  });
+
+  test("a given bucket owner goes into s3:ResourceAccount; the document and tag take codeSyncGroup", () => {
+    const { json } = build({
+      placement: "fleet",
+      codeSyncGroup: "prod-efs-client",
+      codeSync: { ...CODE, bucketAccountId: "444455556666" },
+    });
+    const policy = configsOf(json, "aws_iam_role_policy").find((p) => p.name === "web-code-sync-read");
+    const statements = parsePolicy(policy!.policy).Statement;
+    expect(statements[1].Condition).toEqual({ StringEquals: { "s3:ResourceAccount": "444455556666" } });
+    expect(onlyResource(json, "aws_ssm_document").name).toBe("prod-efs-client-sync-code");
+    const template = onlyResource(json, "aws_launch_template");
+    expect(template.tags).toMatchObject({ CodeSyncGroup: "prod-efs-client" });
+  });
 });
+
+function SHARE_PROBLEM(mountPath: string, releases: string): string {
+  return `is, holds or lies inside the share (mountPath "${mountPath}"), or its releases "${releases}" do; the sync replaces the target and deletes old releases, which would delete the share's files for every machine. Keep the code on local disk, apart from the share (link media/ to the share instead)`;
+}

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -9,483 +10,513 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { SYNC_BUSY_EXIT_CODE } from "../../modules/clients/code-sync";
+import { main as releaseUpload, MANIFEST_FORMAT } from "../../tools/release-upload/cli";
+import { createBucket, Moto, putObjects, startMoto } from "../helpers/moto";
 
-const SCRIPT = join(__dirname, "../../modules/clients/scripts/sync-code.sh");
-const BUCKET = "example-web-code";
-const PREFIX = "releases/web";
-
-/**
- * A stand-in for `aws s3 sync s3://<bucket>/<prefix>/ <dir> ...`: it copies `state/s3/<bucket>/<prefix>`
- * into `<dir>` and honours the options it is given (`--exclude` patterns, `--delete`, and
- * `--no-follow-symlinks`, without which it would walk local symlinks), so what lands in the target
- * follows from the script's arguments. Each call appends its arguments, one per line, to
- * `state/aws-calls`. `state/s3-fails` makes it fail as S3 would; `state/hang` makes it write one file,
- * touch `state/copying`, and keep "copying" until killed.
+/*
+ * sync-code.sh run as it runs on a machine: as root, with the real AWS CLI (v1) against moto's S3 on
+ * a loopback port, real files, and a real bind mount standing in for the EFS share. The CLI takes
+ * about a second per call, so each test makes only the calls its behaviour needs.
  */
-const STUB_AWS = `#!/usr/bin/env bash
-set -euo pipefail
-{ printf '%s\\n' "$@"; echo ---; } >>"$STUB_STATE/aws-calls"
-[[ $1 == s3 && $2 == sync ]] || { echo "stub aws: unexpected call: $*" >&2; exit 99; }
-src=$3 dest=$4
-shift 4
-excludes=() delete=false follow=true
-while (($#)); do
-  case $1 in
-    --exclude) excludes+=("$2"); shift 2 ;;
-    --delete) delete=true; shift ;;
-    --no-follow-symlinks) follow=false; shift ;;
-    *) shift ;;
-  esac
-done
-excluded() { local p; for p in "\${excludes[@]}"; do [[ $1 == $p ]] && return 0; done; return 1; }
-rest=\${src#s3://} bucket=\${src#s3://}; bucket=\${bucket%%/*}; prefix=\${rest#"$bucket"}
-tree="$STUB_STATE/s3/$bucket$prefix"
-if [[ -e $STUB_STATE/s3-fails ]]; then
-  echo "fatal error: An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied" >&2
-  exit 1
-fi
-if [[ -e $STUB_STATE/hang ]]; then
-  first=$(cd "$tree" && find . -type f -printf '%P\\n' | sort | head -n 1)
-  echo "half-copied" >"$dest/$first"
-  echo $$ >"$STUB_STATE/aws-pid"
-  touch "$STUB_STATE/copying"
-  exec sleep 600
-fi
-while read -r rel; do
-  excluded "$rel" && continue
-  mkdir -p "$dest/$(dirname "$rel")"
-  cp "$tree/$rel" "$dest/$rel"
-done < <(cd "$tree" && find . -type f -printf '%P\\n')
-if $delete; then
-  if $follow; then walk=(find -L .); else walk=(find .); fi
-  while read -r rel; do
-    excluded "$rel" && continue
-    [[ -e $tree/$rel ]] || rm -f "$dest/$rel"
-  done < <(cd "$dest" && "\${walk[@]}" -type f -printf '%P\\n')
-fi
-`;
+// SYNC_CODE_SCRIPT runs the suite against another version (e.g. main's, to see which tests it fails).
+const SCRIPT = process.env.SYNC_CODE_SCRIPT ?? join(__dirname, "../../modules/clients/scripts/sync-code.sh");
+const BUCKET = "example-web-code";
+const REAL_AWS = spawnSync("bash", ["-c", "command -v aws"], { encoding: "utf8" }).stdout.trim();
+const REAL_PYTHON = spawnSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
+const REAL_MV = spawnSync("bash", ["-c", "command -v mv"], { encoding: "utf8" }).stdout.trim();
 
-/** The real \`ln\`, unless \`state/hang-ln\` exists: then it stops as if the machine froze mid-switch. */
-function stubLn(): string {
-  const realLn = spawnSync("bash", ["-c", "command -v ln"], { encoding: "utf8" }).stdout.trim();
-  return `#!/usr/bin/env bash
-if [[ -e $STUB_STATE/hang-ln ]]; then echo $$ >"$STUB_STATE/ln-pid"; touch "$STUB_STATE/linking"; exec sleep 600; fi
-exec ${realLn} "$@"
-`;
-}
+let moto: Moto;
+const dirs: string[] = [];
+const mounts: string[] = [];
+
+beforeAll(async () => {
+  if (!REAL_AWS) throw new Error("the AWS CLI (aws) is not on PATH: these tests run the real CLI");
+  moto = await startMoto();
+  await createBucket(moto, BUCKET);
+}, 60_000);
+
+afterAll(async () => {
+  // By what the kernel lists under our directories, not by where we mounted: a broken script may
+  // have moved a mount (the old one did), and rmSync would then fail on it, or worse, walk the share.
+  const ours = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter(
+      (point) => point && [...dirs, ...mounts].some((dir) => point === dir || point.startsWith(`${dir}/`)),
+    )
+    .sort((a, b) => b.length - a.length);
+  for (const point of ours) spawnSync("umount", ["-l", point]);
+  await moto?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Box {
   readonly dir: string;
   readonly root: string;
   readonly state: string;
-  /** The bucket's content under the prefix. */
-  readonly source: string;
-  /** The live path, `/var/www/html` under the root. */
+  /** `/var/www/html` under the root. */
   readonly live: string;
   readonly releases: string;
-  /** Stands for the EFS share that `media` links to. */
+  /** Stands for the EFS share. */
   readonly share: string;
 }
 
-const boxes: Box[] = [];
-const stray: number[] = [];
-
-function sandbox(): Box {
+/**
+ * A machine: `root/` stands for `/`. `bin/` holds pass-through wrappers, first on PATH: `aws` counts
+ * its calls in `state/aws-calls` and runs the real CLI; `python3` and `mv` run the real ones, except
+ * that with `state/hang-switch` they stop just before the switch (the exchange, or a rename onto the
+ * live path), touch `state/switching`, and wait to be killed.
+ */
+function machine(): Box {
   const dir = mkdtempSync(join(tmpdir(), "sync-code-"));
+  dirs.push(dir);
   const box = {
     dir,
     root: join(dir, "root"),
     state: join(dir, "state"),
-    source: join(dir, "state/s3", BUCKET, PREFIX),
     live: join(dir, "root/var/www/html"),
     releases: join(dir, "root/var/www/html.releases"),
     share: join(dir, "share"),
   };
-  for (const sub of ["bin", "root", "share", "state"]) mkdirSync(join(dir, sub), { recursive: true });
-  writeFileSync(join(dir, "bin/aws"), STUB_AWS);
-  chmodSync(join(dir, "bin/aws"), 0o755);
-  writeFileSync(join(dir, "bin/ln"), stubLn());
-  chmodSync(join(dir, "bin/ln"), 0o755);
+  for (const sub of ["bin", "root/var/www", "share", "state"]) mkdirSync(join(dir, sub), { recursive: true });
+  const hang = `if [[ -e $STUB_STATE/hang-switch ]]; then touch "$STUB_STATE/switching"; exec sleep 600; fi`;
+  const wrappers = {
+    aws: `echo "$*" >>"$STUB_STATE/aws-calls"\nexec ${REAL_AWS} "$@"`,
+    python3: `[[ \${3:-} == exchange ]] && { ${hang}; }\nexec ${REAL_PYTHON} "$@"`,
+    mv: `[[ \${!#} == "$LIVE_PATH" ]] && { ${hang}; }\nexec ${REAL_MV} "$@"`,
+  };
+  for (const [name, body] of Object.entries(wrappers)) {
+    writeFileSync(join(dir, "bin", name), `#!/usr/bin/env bash\n${body}\n`);
+    chmodSync(join(dir, "bin", name), 0o755);
+  }
   writeFileSync(join(box.state, "aws-calls"), "");
-  boxes.push(box);
   return box;
 }
 
-afterAll(() => {
-  for (const pid of stray) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function start(box: Box, prefix: string, env: Record<string, string> = {}, args: string[] = []) {
+  const child = spawn("bash", [SCRIPT, ...args], {
+    detached: true,
+    env: {
+      PATH: `${join(box.dir, "bin")}${delimiter}${process.env.PATH}`,
+      LANG: "C",
+      ...moto.awsEnv,
+      ROOT_DIR: box.root,
+      STUB_STATE: box.state,
+      LIVE_PATH: box.live,
+      SOURCE_BUCKET: BUCKET,
+      SOURCE_PREFIX: prefix,
+      SHARE_MOUNT_PATH: "/mnt/efs",
+      SYNC_TIMEOUT_SECONDS: "60",
+      ...env,
+    },
+  });
+  const done = new Promise<Result>((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+const run = (box: Box, prefix: string, env: Record<string, string> = {}, args: string[] = []) =>
+  start(box, prefix, env, args).done;
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Puts a release in the layout `npm run release-upload` writes: the files, the manifest, then the
+ * pointer. `upload` leaves parts out, as an interrupted or mistaken upload would.
+ */
+async function publish(
+  prefix: string,
+  id: string,
+  files: Record<string, string>,
+  upload: { files?: string[]; manifest?: boolean; pointer?: boolean } = {},
+): Promise<void> {
+  const uploaded = upload.files ?? Object.keys(files);
+  await putObjects(
+    moto,
+    BUCKET,
+    Object.fromEntries(uploaded.map((path) => [`${prefix}/releases/${id}/${path}`, files[path]])),
+  );
+  if (upload.manifest ?? true) {
+    const entries = Object.entries(files).map(([path, body]) => [
+      path,
+      { size: Buffer.byteLength(body), sha256: sha256(body) },
+    ]);
+    const manifest = {
+      format: MANIFEST_FORMAT,
+      release: id,
+      fileCount: entries.length,
+      totalBytes: 0,
+      files: Object.fromEntries(entries),
+    };
+    await putObjects(moto, BUCKET, { [`${prefix}/manifests/${id}.json`]: JSON.stringify(manifest) });
   }
-  boxes.forEach((box) => rmSync(box.dir, { recursive: true, force: true }));
+  if (upload.pointer ?? true) await putObjects(moto, BUCKET, { [`${prefix}/CURRENT`]: `${id}\n` });
+}
+
+/** Relative path → content of every file under `dir`; a symlink shows as `-> target`. */
+function treeOf(dir: string, prefix = ""): Record<string, string> {
+  const tree: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) tree[prefix + name] = `-> ${readlinkSync(path)}`;
+    else if (stat.isDirectory()) Object.assign(tree, treeOf(path, `${prefix}${name}/`));
+    else tree[prefix + name] = readFileSync(path, "utf8");
+  }
+  return tree;
+}
+
+const awsCalls = (box: Box) => readFileSync(join(box.state, "aws-calls"), "utf8").split("\n").filter(Boolean);
+const releaseNames = (box: Box) =>
+  existsSync(box.releases) ? readdirSync(box.releases).filter((n) => !n.endsWith(".json")) : [];
+
+/** Mounts `source` on `target` (a bind mount stands in for EFS); false when this host allows no mount. */
+function bindMount(source: string, target: string): boolean {
+  mkdirSync(target, { recursive: true });
+  const result = spawnSync("mount", ["--bind", source, target], { encoding: "utf8" });
+  if (result.status !== 0) {
+    console.warn(`bind mount refused (${result.stderr.trim()}); the share is a plain directory on this host`);
+    return false;
+  }
+  mounts.push(target);
+  return true;
+}
+
+const V1 = { "index.html": "v2", "app.3f2a.js": "console.log(1)", "css/site.css": "body{}" };
+const SHARE = { "photo.jpg": "every machine's media", "uploads/doc.pdf": "a user's file" };
+
+describe("sync-code.sh with the real AWS CLI against moto's S3", () => {
+  test("is shellcheck-clean", () => {
+    const result = spawnSync("shellcheck", ["-x", SCRIPT], { encoding: "utf8" });
+    expect(result.error).toBeUndefined();
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  test("a target that holds, equals or lies inside the share's mount is refused before anything is touched", async () => {
+    // GIVEN the share mounted at /srv/web/media, with files, and a release ready in S3
+    const box = machine();
+    writeFileSyncTree(box.share, SHARE);
+    const mounted = bindMount(box.share, join(box.root, "srv/web/media"));
+    await publish("above-mount", "r1", V1);
+    const before = treeOf(join(box.root, "srv"));
+    // WHEN the target is above the mount (as SHARE_MOUNT_PATH says), equal to it, or above a mount
+    // the settings do not know about
+    const above = await run(box, "above-mount", {
+      TARGET_PATH: "/srv/web",
+      SHARE_MOUNT_PATH: "/srv/web/media",
+    });
+    const equal = await run(box, "above-mount", {
+      TARGET_PATH: "/srv/web/media",
+      SHARE_MOUNT_PATH: "/srv/web/media",
+    });
+    const unknown = await run(box, "above-mount", { TARGET_PATH: "/srv/web", SHARE_MOUNT_PATH: "/mnt/efs" });
+    // THEN each exits 2 naming the rule; the share, the tree and S3 were never touched
+    expect(above.code).toBe(2);
+    expect(above.stderr).toContain(
+      "TARGET_PATH '/srv/web' is, holds or lies inside the share (SHARE_MOUNT_PATH '/srv/web/media')",
+    );
+    expect(equal.code).toBe(2);
+    expect(equal.stderr).toContain("TARGET_PATH '/srv/web/media' is, holds or lies inside the share");
+    expect(unknown.code).toBe(mounted ? 2 : 0);
+    if (mounted)
+      expect(unknown.stderr).toContain(`a file system is mounted at ${join(box.root, "srv/web/media")}`);
+    expect(treeOf(box.share)).toEqual(SHARE);
+    if (mounted) expect(treeOf(join(box.root, "srv"))).toEqual(before);
+    expect(awsCalls(box)).toEqual(mounted ? [] : expect.any(Array));
+  }, 60_000);
+
+  test("system directories and the default target on the share are refused, every problem at once", async () => {
+    const box = machine();
+    const result = await run(box, "nowhere", {
+      TARGET_PATH: "/etc",
+      RELEASES_DIR: "/proc/code",
+      SHARE_MOUNT_PATH: "/var/www",
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "sync-code: ERROR: bad settings: TARGET_PATH '/etc' is, holds or lies inside the system directory /etc; " +
+        "RELEASES_DIR '/proc/code' is, holds or lies inside the system directory /proc; nothing was changed\n",
+    );
+    const share = await run(box, "nowhere", { SHARE_MOUNT_PATH: "/var/www" });
+    expect(share.code).toBe(2);
+    expect(share.stderr).toContain(
+      "TARGET_PATH '/var/www/html' is, holds or lies inside the share (SHARE_MOUNT_PATH '/var/www')",
+    );
+    expect(readdirSync(box.root)).toEqual(["var"]);
+    expect(readdirSync(join(box.root, "var/www"))).toEqual([]);
+    expect(awsCalls(box)).toEqual([]);
+  });
+
+  test("a mount below the releases is never pruned: the sync refuses and the share keeps its files", async () => {
+    // GIVEN an old release with the share mounted inside it (by hand, not by us) and KEEP_RELEASES 0
+    const box = machine();
+    writeFileSyncTree(box.share, SHARE);
+    writeFileSyncTree(join(box.releases, "20200101T000000.000000000Z_r0"), { "index.html": "old" });
+    const mounted = bindMount(box.share, join(box.releases, "20200101T000000.000000000Z_r0/media"));
+    await publish("prune", "r1", V1);
+    // WHEN
+    const result = await run(box, "prune", { KEEP_RELEASES: "0" });
+    // THEN
+    expect(treeOf(box.share)).toEqual(SHARE);
+    if (mounted) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("a file system is mounted at");
+    }
+  }, 60_000);
+
+  describe("one machine through a release's life (the tests run in order on one machine)", () => {
+    const prefix = "life";
+    let box: Box;
+    beforeAll(() => {
+      box = machine();
+    });
+
+    test("first sync: the live path links to the release, byte for byte, media linked to the share", async () => {
+      await publish(prefix, "r1", V1);
+      const result = await run(box, prefix);
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      expect(treeOf(box.live)).toEqual(V1);
+      expect(awsCalls(box)).toHaveLength(3);
+      // The web server's own link to the share, made once; every later release carries it.
+      writeFileSyncLink(join(box.live, "media"), box.share);
+    }, 60_000);
+
+    test("a second sync of the same release exits at once: one S3 call, no new release", async () => {
+      const releases = releaseNames(box);
+      const calls = awsCalls(box).length;
+      const started = Date.now();
+      const result = await run(box, prefix);
+      const seconds = (Date.now() - started) / 1000;
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("release r1 is already live and intact; nothing to do");
+      expect(awsCalls(box).length - calls).toBe(1);
+      expect(releaseNames(box)).toEqual(releases);
+      expect(seconds).toBeLessThan(20);
+    }, 60_000);
+
+    test("a change that keeps every size arrives, and deleted files go", async () => {
+      // GIVEN r2: index.html "v2" -> "v3" (same size), app.js renamed (hashed asset)
+      const v2 = { "index.html": "v3", "app.9c1d.js": "console.log(1)", "css/site.css": "body{}" };
+      await publish(prefix, "r2", v2);
+      // WHEN
+      const result = await run(box, prefix);
+      // THEN
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      expect(treeOf(box.live)).toEqual({ ...v2, media: `-> ${box.share}` });
+      expect(treeOf(box.share)).toEqual({});
+    }, 60_000);
+
+    test("empty, incomplete, half-uploaded and mistyped releases are refused; the old one stays live", async () => {
+      const live = readlinkSync(box.live);
+      const cases: [string, () => Promise<void>, Record<string, string>, RegExp][] = [
+        [
+          "a manifest that lists no file",
+          () => publish(prefix, "r-empty", {}),
+          {},
+          /release r-empty is incomplete or damaged, refused: the manifest lists no file/,
+        ],
+        [
+          "a file missing from S3",
+          () =>
+            publish(prefix, "r-partial", { "index.html": "v4", "app.js": "x" }, { files: ["index.html"] }),
+          {},
+          /release r-partial is incomplete or damaged, refused: app\.js is missing/,
+        ],
+        [
+          "a pointer to files whose manifest never came",
+          () => publish(prefix, "r-half", { "index.html": "v5" }, { manifest: false }),
+          {},
+          /reading the manifest of release r-half failed/,
+        ],
+        [
+          "a mistyped prefix",
+          async () => undefined,
+          { SOURCE_PREFIX: "lif" },
+          /reading the release pointer s3:\/\/example-web-code\/lif\/CURRENT failed/,
+        ],
+      ];
+      for (const [, setUp, env, message] of cases) {
+        await setUp();
+        const result = await run(box, prefix, env);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(message);
+        expect(result.stderr).toContain(`/var/www/html still serves ${live.split("/").pop()}`);
+        expect(readlinkSync(box.live)).toBe(live);
+        expect(readdirSync(box.releases).filter((name) => name.startsWith(".staging-"))).toEqual([]);
+      }
+      expect(treeOf(box.live)).toMatchObject({ "index.html": "v3" });
+    }, 120_000);
+
+    test("a damaged file (same size, other bytes) is refused by its sha256", async () => {
+      await publish(prefix, "r-bad", { "index.html": "v6" }, { files: [] });
+      await putObjects(moto, BUCKET, { [`${prefix}/releases/r-bad/index.html`]: "v7" });
+      const result = await run(box, prefix);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("index.html differs from the manifest's sha256");
+      expect(treeOf(box.live)).toMatchObject({ "index.html": "v3" });
+    }, 60_000);
+
+    test("rollback switches back to the release that was live before, then refuses when none is left", async () => {
+      const result = await run(box, prefix, {}, ["rollback"]);
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      expect(treeOf(box.live)).toEqual({ ...V1, media: `-> ${box.share}` });
+      const again = await run(box, prefix, {}, ["rollback"]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("no release older than");
+      expect(treeOf(box.live)).toEqual({ ...V1, media: `-> ${box.share}` });
+    });
+
+    test("a second sync while one runs exits at once with 75 and touches nothing", async () => {
+      const live = readlinkSync(box.live);
+      const holder = spawn("flock", [join(box.root, "run/sync-code.lock"), "sleep", "30"], {
+        detached: true,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      try {
+        const result = await run(box, prefix);
+        expect(result.code).toBe(SYNC_BUSY_EXIT_CODE);
+        expect(result.stderr).toContain("another sync is already running");
+      } finally {
+        process.kill(-(holder.pid as number), "SIGKILL");
+      }
+      expect(readlinkSync(box.live)).toBe(live);
+    });
+  });
+
+  test("a machine that boots while a release uploads gets the last complete one", async () => {
+    await publish("booting", "r1", V1);
+    await publish("booting", "r2", { "index.html": "v3" }, { manifest: false, pointer: false });
+    const box = machine();
+    const result = await run(box, "booting");
+    expect(result.code).toBe(0);
+    expect(treeOf(box.live)).toEqual(V1);
+  }, 60_000);
+
+  test("a kill during the switch of a plain directory leaves the old code at the live path", async () => {
+    // GIVEN a machine whose /var/www/html is a plain directory (httpd's), and r1 in S3
+    const box = machine();
+    const original = { "index.html": "from the AMI" };
+    writeFileSyncTree(box.live, original);
+    await publish("switch", "r1", V1);
+    writeFileSync(join(box.state, "hang-switch"), "");
+    // WHEN the sync is killed at the switch
+    const { child, done } = start(box, "switch");
+    await waitFor(() => existsSync(join(box.state, "switching")), 60_000);
+    process.kill(-(child.pid as number), "SIGKILL");
+    await done;
+    // THEN the live path still serves the old code; the next sync switches and keeps the original
+    expect(treeOf(box.live)).toEqual(original);
+    rmSync(join(box.state, "hang-switch"));
+    const next = await run(box, "switch");
+    expect(next).toMatchObject({ code: 0, stderr: "" });
+    expect(treeOf(box.live)).toEqual(V1);
+    const kept = releaseNames(box).find((name) => name.endsWith("_original"));
+    expect(kept && treeOf(join(box.releases, kept))).toEqual(original);
+  }, 120_000);
 });
 
-function writeTree(base: string, files: Record<string, string>): void {
-  rmSync(base, { recursive: true, force: true });
+test("a run killed right after the exchange left the original directory aside: the next run keeps it", async () => {
+  // GIVEN what such a kill leaves: the original directory at <target>.sync-code-next
+  const box = machine();
+  const original = { "index.html": "from the AMI" };
+  writeFileSyncTree(`${box.live}.sync-code-next`, original);
+  await publish("after-exchange", "r1", V1);
+  // WHEN
+  const result = await run(box, "after-exchange");
+  // THEN
+  expect(result).toMatchObject({ code: 0, stderr: "" });
+  expect(treeOf(box.live)).toEqual(V1);
+  const kept = releaseNames(box).find((name) => name.endsWith("_original"));
+  expect(kept && treeOf(join(box.releases, kept))).toEqual(original);
+  expect(existsSync(`${box.live}.sync-code-next`)).toBe(false);
+}, 120_000);
+
+describe("npm run release-upload: files, then manifest, then pointer; sync-code serves it", () => {
+  test("a build uploaded by the tool is what a machine serves, byte for byte", async () => {
+    const build = mkdtempSync(join(tmpdir(), "build-"));
+    dirs.push(build);
+    const files = { "index.html": "<h1>hi</h1>", "assets/app.js": "x".repeat(70_000), "a b.txt": "space" };
+    writeFileSyncTree(build, files);
+    const out: string[] = [];
+    const err: string[] = [];
+    const env = { ...process.env, ...moto.awsEnv };
+    const code = await releaseUpload(
+      [build, `s3://${BUCKET}/tool`, "--release", "t1"],
+      env,
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    const again = await releaseUpload(
+      [build, `s3://${BUCKET}/tool`, "--release", "t1"],
+      env,
+      () => {},
+      (l) => err.push(l),
+    );
+    expect(again).toBe(1);
+    expect(err.join("\n")).toContain("release t1 already exists");
+    const box = machine();
+    const result = await run(box, "tool");
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(treeOf(box.live)).toEqual(files);
+  }, 120_000);
+
+  test("an empty build and one holding media/ are refused before any upload", async () => {
+    const build = mkdtempSync(join(tmpdir(), "build-"));
+    dirs.push(build);
+    const err: string[] = [];
+    const empty = await releaseUpload(
+      [build, `s3://${BUCKET}/tool2`],
+      {},
+      () => {},
+      (l) => err.push(l),
+    );
+    writeFileSyncTree(build, { "media/x.jpg": "no" });
+    const media = await releaseUpload(
+      [build, `s3://${BUCKET}/tool2`],
+      {},
+      () => {},
+      (l) => err.push(l),
+    );
+    expect([empty, media]).toEqual([1, 1]);
+    expect(err.join("\n")).toContain("holds no file: an empty release is never served");
+    expect(err.join("\n")).toContain("media: media/ and var/ belong to each machine");
+  });
+});
+
+function writeFileSyncTree(base: string, files: Record<string, string>): void {
   for (const [relative, content] of Object.entries(files)) {
     mkdirSync(join(base, relative, ".."), { recursive: true });
     writeFileSync(join(base, relative), content);
   }
 }
 
-/** Relative path → content of every file under `dir`, following no symlink; a symlink shows as `-> target`. */
-function treeOf(dir: string, prefix = ""): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    const relative = prefix ? `${prefix}/${name}` : name;
-    const stat = lstatSync(path);
-    if (stat.isSymbolicLink()) files[relative] = `-> ${readlinkSync(path)}`;
-    else if (stat.isDirectory()) Object.assign(files, treeOf(path, relative));
-    else files[relative] = readFileSync(path, "utf8");
+function writeFileSyncLink(path: string, target: string): void {
+  spawnSync("ln", ["-s", target, path]);
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return files;
 }
-
-interface Run {
-  readonly child: ChildProcess;
-  /** The script has exited; its output may still be open in an orphaned child. */
-  readonly exited: Promise<NodeJS.Signals | null>;
-  readonly done: Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>;
-}
-
-/** `guardMs` bounds a run that should not wait: a script still running then is killed, and fails its test. */
-function start(box: Box, env: Record<string, string> = {}, guardMs = 30_000): Run {
-  const child = spawn("bash", [SCRIPT], {
-    cwd: box.dir,
-    env: {
-      PATH: `${join(box.dir, "bin")}${delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,
-      LANG: "C",
-      ROOT_DIR: box.root,
-      STUB_STATE: box.state,
-      SOURCE_BUCKET: BUCKET,
-      SOURCE_PREFIX: PREFIX,
-      ...env,
-    },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk) => (stdout += chunk));
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  // A safety net for a script that hangs, not a measurement.
-  const guard = setTimeout(() => child.kill("SIGKILL"), guardMs);
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on("exit", (_code, signal) => resolve(signal)),
-  );
-  return { child, done, exited };
-}
-
-const run = (box: Box, env: Record<string, string> = {}) => start(box, env).done;
-
-/** The arguments of each `aws` call, in order. */
-function awsCalls(box: Box): string[][] {
-  const text = readFileSync(join(box.state, "aws-calls"), "utf8");
-  return text
-    .split("---\n")
-    .filter((call) => call !== "")
-    .map((call) => call.split("\n").filter((line) => line !== ""));
-}
-
-async function waitFor(path: string): Promise<void> {
-  for (let i = 0; i < 300 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!existsSync(path)) throw new Error(`${path} never appeared`);
-}
-
-/** The live code: the release the symlink points at. */
-const liveCode = (box: Box) => treeOf(box.live);
-const releaseNames = (box: Box) => readdirSync(box.releases).sort();
-
-const FIRST_VERSION = {
-  "index.php": "<?php echo 'v1';",
-  "lib/app.php": "<?php // v1",
-  "lib/removed-later.php": "<?php // only in v1",
-  "media/uploaded-by-mistake.jpg": "not for the web servers",
-  "var/cache.bin": "not for the web servers",
-};
-const SECOND_VERSION = {
-  "index.php": "<?php echo 'v2';",
-  "lib/app.php": "<?php // v2",
-  "media/new-upload.jpg": "would land on the share through the media link",
-};
-
-/** A box whose first sync has run: the live path links to release v1, with `media` linked to the share. */
-async function syncedOnce(): Promise<Box> {
-  const box = sandbox();
-  writeTree(box.source, FIRST_VERSION);
-  const first = await run(box);
-  expect(first.stderr).toBe("");
-  expect(first.code).toBe(0);
-  symlinkSync(box.share, join(readlinkSync(box.live), "media"));
-  writeFileSync(join(box.share, "photo.jpg"), "a user's photo");
-  writeTree(box.source, SECOND_VERSION);
-  return box;
-}
-
-const V1_LIVE = {
-  "index.php": "<?php echo 'v1';",
-  "lib/app.php": "<?php // v1",
-  "lib/removed-later.php": "<?php // only in v1",
-};
-
-describe("sync-code.sh", () => {
-  test("is shellcheck-clean", () => {
-    const result = spawnSync("shellcheck", ["--severity=style", SCRIPT], { encoding: "utf8" });
-    expect(result.error).toBeUndefined(); // shellcheck missing: apt-get install -y shellcheck
-    expect(result.stdout + result.stderr).toBe("");
-    expect(result.status).toBe(0);
-  });
-
-  test("first sync: the live path becomes a link to a complete release, without media/ and var/", async () => {
-    // GIVEN a machine without the code, and a bucket that also holds media/ and var/ files
-    const box = sandbox();
-    writeTree(box.source, FIRST_VERSION);
-    // WHEN
-    const result = await run(box);
-    // THEN
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(lstatSync(box.live).isSymbolicLink()).toBe(true);
-    const [release] = releaseNames(box);
-    expect(release).toMatch(/^\d{8}T\d{6}\.\d{9}Z$/);
-    expect(readlinkSync(box.live)).toBe(join(box.releases, release));
-    expect(liveCode(box)).toEqual(V1_LIVE);
-    expect(result.stdout).toContain(`switched /var/www/html to release ${release}`);
-  });
-
-  test("calls aws s3 sync with the case study's excludes and --no-follow-symlinks, into staging, bounded", async () => {
-    const box = await syncedOnce();
-    const [call] = awsCalls(box);
-    expect(call.slice(0, 3)).toEqual(["s3", "sync", `s3://${BUCKET}/${PREFIX}/`]);
-    expect(call[3]).toMatch(new RegExp(`^${box.releases}/\\.staging-\\d{8}T`));
-    expect(call.slice(4)).toEqual([
-      "--delete",
-      "--no-follow-symlinks",
-      "--exclude",
-      "media/*",
-      "--exclude",
-      "var/*",
-      "--only-show-errors",
-    ]);
-  });
-
-  test("a later sync switches to a new release; media on the share and deleted files are handled", async () => {
-    // GIVEN v1 live, with media/ a link to the share, and v2 in the bucket (one file deleted)
-    const box = await syncedOnce();
-    const v1 = readlinkSync(box.live);
-    // WHEN
-    const result = await run(box);
-    // THEN v2 is live, the deleted file is gone, media/ still links to the untouched share
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(readlinkSync(box.live)).not.toBe(v1);
-    expect(liveCode(box)).toEqual({
-      "index.php": "<?php echo 'v2';",
-      "lib/app.php": "<?php // v2",
-      media: `-> ${box.share}`,
-    });
-    expect(treeOf(box.share)).toEqual({ "photo.jpg": "a user's photo" });
-    // AND v1 is kept, whole, for a rollback
-    expect(treeOf(v1)).toEqual({ ...V1_LIVE, media: `-> ${box.share}` });
-  });
-
-  test("keeps at most KEEP_RELEASES previous releases besides the live one", async () => {
-    const box = await syncedOnce();
-    for (let i = 0; i < 3; i++) {
-      const result = await run(box, { KEEP_RELEASES: "1" });
-      expect(result.code).toBe(0);
-    }
-    const releases = releaseNames(box);
-    expect(releases).toHaveLength(2);
-    expect(readlinkSync(box.live)).toBe(join(box.releases, releases[1]));
-  });
-
-  test("a second sync while one is copying exits at once with 75 and touches nothing", async () => {
-    // GIVEN a sync that is copying
-    const box = await syncedOnce();
-    const before = readlinkSync(box.live);
-    writeFileSync(join(box.state, "hang"), "");
-    const first = start(box);
-    await waitFor(join(box.state, "copying"));
-    stray.push(Number(readFileSync(join(box.state, "aws-pid"), "utf8")));
-    const callsBefore = awsCalls(box).length;
-    const stagingBefore = readdirSync(box.releases).sort();
-    // WHEN a second one starts (and would be killed if it queued for the lock instead of leaving)
-    const second = await start(box, {}, 5_000).done;
-    // THEN it refuses at once, without calling S3 or touching the code or the first one's staging
-    expect(second.code).toBe(SYNC_BUSY_EXIT_CODE); // what the document and npm run fleet-sync report as busy
-    expect(second.stderr).toBe(
-      "sync-code: ERROR: another sync is already running (lock /run/sync-code.lock is held); this one exits without touching /var/www/html. Run it again when that one has finished.\n",
-    );
-    expect(second.stdout).toBe("");
-    expect(awsCalls(box)).toHaveLength(callsBefore);
-    expect(readlinkSync(box.live)).toBe(before);
-    expect(readdirSync(box.releases).sort()).toEqual(stagingBefore);
-    first.child.kill("SIGTERM");
-    expect((await first.done).code).toBe(1);
-  });
-
-  test("a sync terminated midway leaves the previous code live and removes its staging", async () => {
-    // GIVEN a sync that has half-copied v2 into staging
-    const box = await syncedOnce();
-    const before = readlinkSync(box.live);
-    writeFileSync(join(box.state, "hang"), "");
-    const sync = start(box);
-    await waitFor(join(box.state, "copying"));
-    stray.push(Number(readFileSync(join(box.state, "aws-pid"), "utf8")));
-    expect(readdirSync(box.releases).filter((name) => name.startsWith(".staging-"))).toHaveLength(1);
-    // WHEN it is terminated
-    sync.child.kill("SIGTERM");
-    const result = await sync.done;
-    // THEN
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      `sync-code: ERROR: interrupted; /var/www/html still serves ${before.split("/").pop()}\n`,
-    );
-    expect(readlinkSync(box.live)).toBe(before);
-    expect(liveCode(box)).toEqual({ ...V1_LIVE, media: `-> ${box.share}` });
-    expect(releaseNames(box)).toEqual([before.split("/").pop()]);
-  });
-
-  test("a sync killed midway (SIGKILL) leaves the previous code live; the next sync clears its staging", async () => {
-    // GIVEN a sync that has half-copied v2 into staging
-    const box = await syncedOnce();
-    const before = readlinkSync(box.live);
-    writeFileSync(join(box.state, "hang"), "");
-    const sync = start(box);
-    await waitFor(join(box.state, "copying"));
-    const copyPid = Number(readFileSync(join(box.state, "aws-pid"), "utf8"));
-    stray.push(copyPid);
-    // WHEN the script is killed outright, and its orphaned copy later ends too
-    sync.child.kill("SIGKILL");
-    expect(await sync.exited).toBe("SIGKILL");
-    // THEN the half-copied staging is not served
-    expect(readlinkSync(box.live)).toBe(before);
-    expect(liveCode(box)).toEqual({ ...V1_LIVE, media: `-> ${box.share}` });
-    const staging = readdirSync(box.releases).filter((name) => name.startsWith(".staging-"));
-    expect(staging).toHaveLength(1);
-    process.kill(copyPid, "SIGKILL");
-    await sync.done;
-    // AND the next sync removes it and completes
-    rmSync(join(box.state, "hang"));
-    let next = await run(box);
-    // The orphaned copy holds the lock until it has exited; a retry then goes through.
-    for (let i = 0; i < 50 && next.code === 75; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      next = await run(box);
-    }
-    expect(next.code).toBe(0);
-    expect(next.stdout).toContain(`removing ${join(box.releases, staging[0])}, left by an interrupted sync`);
-    expect(readdirSync(box.releases).filter((name) => name.startsWith("."))).toEqual([]);
-    expect(liveCode(box)["index.php"]).toBe("<?php echo 'v2';");
-  });
-
-  test("a sync killed while switching the link still leaves a live link to a whole release", async () => {
-    // GIVEN a sync that has copied v2 and stops while making the new link
-    const box = await syncedOnce();
-    const before = readlinkSync(box.live);
-    writeFileSync(join(box.state, "hang-ln"), "");
-    const sync = start(box);
-    await waitFor(join(box.state, "linking"));
-    const lnPid = Number(readFileSync(join(box.state, "ln-pid"), "utf8"));
-    stray.push(lnPid);
-    // WHEN the machine kills it there
-    sync.child.kill("SIGKILL");
-    await sync.exited;
-    process.kill(lnPid, "SIGKILL");
-    await sync.done;
-    // THEN the live path still links to the previous, complete release
-    expect(readlinkSync(box.live)).toBe(before);
-    expect(liveCode(box)).toEqual({ ...V1_LIVE, media: `-> ${box.share}` });
-  });
-
-  test("an S3 failure exits 1 with a clear message and leaves the live code untouched", async () => {
-    const box = await syncedOnce();
-    const before = readlinkSync(box.live);
-    writeFileSync(join(box.state, "s3-fails"), "");
-    const result = await run(box);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      "fatal error: An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied\n" +
-        `sync-code: ERROR: aws s3 sync from s3://${BUCKET}/${PREFIX}/ failed (exit 1, its message is above); /var/www/html still serves ${before.split("/").pop()}\n`,
-    );
-    expect(readlinkSync(box.live)).toBe(before);
-    expect(liveCode(box)).toEqual({ ...V1_LIVE, media: `-> ${box.share}` });
-    expect(readdirSync(box.releases)).toEqual([before.split("/").pop()]);
-  });
-
-  test("a copy that outlives SYNC_TIMEOUT_SECONDS is stopped, and the live code stays", async () => {
-    const box = await syncedOnce();
-    const before = readlinkSync(box.live);
-    writeFileSync(join(box.state, "hang"), "");
-    const result = await run(box, { SYNC_TIMEOUT_SECONDS: "1" });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      `sync-code: ERROR: the copy from s3://${BUCKET}/${PREFIX}/ did not finish within 1s; /var/www/html still serves ${before.split("/").pop()}\n`,
-    );
-    expect(readlinkSync(box.live)).toBe(before);
-    expect(readdirSync(box.releases)).toEqual([before.split("/").pop()]);
-  });
-
-  test("a plain directory at the target is kept as a release on the first sync", async () => {
-    const box = sandbox();
-    writeTree(box.live, { "index.html": "It works!" });
-    writeTree(box.source, SECOND_VERSION);
-    const result = await run(box);
-    expect(result.code).toBe(0);
-    const releases = releaseNames(box);
-    expect(releases).toHaveLength(2);
-    expect(releases[1]).toBe(`${releases[0]}-original`);
-    expect(treeOf(join(box.releases, releases[1]))).toEqual({ "index.html": "It works!" });
-    expect(liveCode(box)).toEqual({
-      "index.php": "<?php echo 'v2';",
-      "lib/app.php": "<?php // v2",
-    });
-  });
-
-  test("bad settings: exit 2, every problem named, nothing created, S3 not called", async () => {
-    const box = sandbox();
-    const result = await run(box, {
-      SOURCE_BUCKET: "Not_A_Bucket",
-      SOURCE_PREFIX: "/code/",
-      TARGET_PATH: "relative/path",
-      KEEP_RELEASES: "50",
-      SYNC_TIMEOUT_SECONDS: "0",
-    });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(
-      "sync-code: ERROR: bad settings: SOURCE_BUCKET 'Not_A_Bucket' is not an S3 bucket name; " +
-        "SOURCE_PREFIX '/code/' must not start or end with '/' nor hold '//'; " +
-        "'relative/path' is not an absolute path of letters, digits, '.', '_' and '-'; " +
-        "'relative/path.releases' is not an absolute path of letters, digits, '.', '_' and '-'; " +
-        "KEEP_RELEASES '50' is not a whole number from 0 to 20; " +
-        "SYNC_TIMEOUT_SECONDS '0' is not a whole number of seconds from 1 to 99999; nothing was changed\n",
-    );
-    expect(readdirSync(box.root)).toEqual([]);
-    expect(awsCalls(box)).toEqual([]);
-  });
-});

@@ -44,7 +44,7 @@ describe("settings of the web fleet (clients.targetGroupArns, clients.codeSync)"
     expect(json.output.code_sync_document_name.value).toBe("efs-client-sync-code");
     expect(json.output.code_sync_target_tag.value).toBe("CodeSyncGroup=efs-client");
     expect(json.output.code_sync_command.value).toBe(
-      "aws ssm send-command --region eu-west-1 --document-name efs-client-sync-code --targets Key=tag:CodeSyncGroup,Values=efs-client --max-concurrency 100% --max-errors 100% --query Command.CommandId --output text",
+      "aws ssm send-command --region eu-west-1 --document-name efs-client-sync-code --targets Key=tag:CodeSyncGroup,Values=efs-client --max-concurrency 10% --max-errors 0 --query Command.CommandId --output text",
     );
   });
 
@@ -63,12 +63,12 @@ describe("settings of the web fleet (clients.targetGroupArns, clients.codeSync)"
       }),
     ).toEqual([
       '  - clients.targetGroupArns[0]: must be a target group ARN such as "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef" (got "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/1")',
-      '  - clients.codeSync.bucketName: must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens (got "Web_Code")',
+      "  - clients.codeSync.bucketName: must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit, no '..', not an IP address, not a reserved form (xn--, sthree-, amzn-s3-demo- prefixes; -s3alias, --ol-s3, .mrap, --x-s3 suffixes) (got \"Web_Code\")",
       '  - clients.codeSync.prefix: must be S3 key segments separated by "/", without a leading or trailing "/" or "*", e.g. "releases/web" (got "/releases/")',
       '  - clients.codeSync.kmsKeyArn: must be a KMS key or alias ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..." (got "key-1")',
       "  - clients.codeSync.timeoutSeconds: must be an integer from 10 to 28800 seconds (got 5)",
       "  - clients.codeSync.keepReleases: must be an integer from 0 to 20 releases (got 21)",
-      '  - clients.codeSync.branch: unknown key; allowed keys: bucketName, prefix, kmsKeyArn, targetPath, timeoutSeconds, keepReleases (got "main")',
+      '  - clients.codeSync.branch: unknown key; allowed keys: bucketName, bucketAccountId, prefix, kmsKeyArn, targetPath, timeoutSeconds, keepReleases (got "main")',
     ]);
   });
 
@@ -107,9 +107,57 @@ describe("settings of the web fleet (clients.targetGroupArns, clients.codeSync)"
       [
         "invalid settings in fleet.json (2 problems):",
         `  - clients.targetGroupArns: is set but placement is "instances"; only an Auto Scaling group (placement: "fleet") registers its machines with target groups (got ["${TARGET_GROUP}"])`,
-        '  - clients.codeSync.targetPath: "/home/www" is on the share (mountPath "/home"); the code belongs on local disk, which is why it is synced from S3 (code served from EFS pays a network round trip per file it opens) (got "/home/www")',
+        `  - clients.codeSync.targetPath: "/home/www" is, holds or lies inside the share (mountPath "/home"), or its releases "/home/www.releases" do; the sync replaces the target and deletes old releases, which would delete the share's files for every machine. Keep the code on local disk, apart from the share (link media/ to the share instead) (got "/home/www")`,
       ].join("\n"),
     );
     expect(readFileSync(join(outdir, "stacks", "efs", "cdk.tf.json"), "utf8")).toBe("previous good synth\n");
+  });
+
+  test("the code bucket may not be the state bucket, nor a reserved bucket-name form", () => {
+    const problems = (() => {
+      try {
+        parseSettings(
+          {
+            ...BASE,
+            state: { bucket: "example-tf-state" },
+            clients: { codeSync: { bucketName: "example-tf-state" } },
+          },
+          "fleet.json",
+        );
+      } catch (error) {
+        return (error as Error).message.split("\n").slice(1);
+      }
+      return [];
+    })();
+    expect(problems).toEqual([
+      '  - clients.codeSync.bucketName: is also state.bucket; the clients would be allowed to read every stack\'s .tfstate (secrets included) and could serve it from the web root. Keep the code in a bucket of its own (got "example-tf-state")',
+    ]);
+    for (const bucketName of [
+      "xn--web",
+      "sthree-web",
+      "web-s3alias",
+      "web--ol-s3",
+      "web.mrap",
+      "web--x-s3",
+    ]) {
+      expect(schemaProblems({ codeSync: { bucketName } })).toEqual([
+        expect.stringMatching(
+          /^ {2}- clients\.codeSync\.bucketName: must be an S3 bucket name: .*reserved form/,
+        ),
+      ]);
+    }
+  });
+
+  test("the environment's namePrefix names the SSM document and the tag, so two environments never collide", () => {
+    const settings = parseSettings(
+      { ...BASE, namePrefix: "prod", clients: { codeSync: { bucketName: "example-web-code" } } },
+      "fleet.json",
+    );
+    const json = readStackJson(
+      fullSynth((app) => new EfsStack(app, "efs", toStackProps(settings))),
+      "efs",
+    );
+    expect(onlyResource(json, "aws_ssm_document").name).toBe("prod-efs-client-sync-code");
+    expect(json.output.code_sync_target_tag.value).toBe("CodeSyncGroup=prod-efs-client");
   });
 });

@@ -4,7 +4,6 @@ import { delimiter, join } from "node:path";
 import { EfsStack } from "../../stacks/efs-stack";
 import { main } from "../../tools/fleet-sync/cli";
 import { fullSynth } from "../helpers/synth";
-import { SYNC_BUSY_EXIT_CODE } from "../../modules/clients/code-sync";
 
 /**
  * A stand-in for the AWS CLI: records each call (one line of arguments) in `calls`, answers
@@ -24,6 +23,7 @@ case $2 in
     [[ -f $file ]] || file=$(ls "$STUB_STATE"/invocations-*.json | sort -V | tail -n 1)
     cat "$file" ;;
   list-commands) cat "$STUB_STATE/list-commands.json" ;;
+  describe-instance-information) cat "$STUB_STATE/instances.json" ;;
   *) echo "stub aws: unexpected call: $*" >&2; exit 99 ;;
 esac
 `;
@@ -37,7 +37,7 @@ interface Stub {
   readonly env: NodeJS.ProcessEnv;
 }
 
-function stubAws(responses: { invocations: object[][]; listCommands?: object }): Stub {
+function stubAws(responses: { invocations: object[][]; listCommands?: object; instances?: string[] }): Stub {
   const dir = mkdtempSync(join(tmpdir(), "fleet-sync-"));
   dirs.push(dir);
   const state = join(dir, "state");
@@ -53,8 +53,16 @@ function stubAws(responses: { invocations: object[][]; listCommands?: object }):
     writeFileSync(join(state, `invocations-${i + 1}.json`), JSON.stringify({ CommandInvocations: list })),
   );
   writeFileSync(
+    join(state, "instances.json"),
+    JSON.stringify({
+      InstanceInformationList: (responses.instances ?? ["i-0bbb", "i-0aaa"]).map((id) => ({
+        InstanceId: id,
+      })),
+    }),
+  );
+  writeFileSync(
     join(state, "list-commands.json"),
-    JSON.stringify({ Commands: [responses.listCommands ?? { Status: "InProgress", TargetCount: 2 }] }),
+    JSON.stringify({ Commands: [responses.listCommands ?? { Status: "Failed", TargetCount: 2 }] }),
   );
   return {
     state,
@@ -105,65 +113,124 @@ describe("npm run fleet-sync", () => {
     expect(pkg.scripts["fleet-sync"]).toBe("tsx tools/fleet-sync/cli.ts");
   });
 
-  test("targets the stack's tag with its document, polls until every instance is done, reports each", async () => {
-    // GIVEN two instances: one still running at the first poll, then one synced and one busy
+  const LIST =
+    "ssm describe-instance-information --region eu-west-1 --filters Key=tag:CodeSyncGroup,Values=efs-client Key=PingStatus,Values=Online --output json";
+  const POLL = `ssm list-command-invocations --region eu-west-1 --command-id ${COMMAND_ID} --details --output json`;
+  const send = (ids: string, action: string, concurrency: string) =>
+    `ssm send-command --region eu-west-1 --document-name efs-client-sync-code --instance-ids ${ids} --parameters action=${action} --max-concurrency ${concurrency} --max-errors 0 --comment npm run fleet-sync (${action}) --output json`;
+
+  test("the canary goes first, alone; the rest follow only once it synced; each instance is reported", async () => {
+    // GIVEN three instances; the canary (first by id) is still running at the first poll
     const stub = stubAws({
+      instances: ["i-0ccc", "i-0aaa", "i-0bbb"],
       invocations: [
-        [invocation("i-0bbb", "InProgress"), invocation("i-0aaa", "Success", 0, "sync-code: switched")],
-        [
-          invocation(
-            "i-0bbb",
-            "Failed",
-            SYNC_BUSY_EXIT_CODE,
-            "sync-code: ERROR: another sync is already running",
-          ),
-          invocation(
-            "i-0aaa",
-            "Success",
-            0,
-            "sync-code: syncing s3://example-web-code/web/\nsync-code: switched /var/www/html to release 20261201T000000.1Z",
-          ),
-        ],
+        [invocation("i-0aaa", "InProgress")],
+        [invocation("i-0aaa", "Success", 0, "sync-code: switched /var/www/html to release r2")],
+        [invocation("i-0bbb", "Success", 0), invocation("i-0ccc", "Success", 0)],
       ],
     });
     // WHEN
     const result = await runTool(["efs", "--outdir", outdir, "--poll-seconds", "0"], stub);
     // THEN
     expect(calls(stub)).toEqual([
-      "ssm send-command --region eu-west-1 --document-name efs-client-sync-code --targets Key=tag:CodeSyncGroup,Values=efs-client --max-concurrency 100% --max-errors 100% --comment npm run fleet-sync --output json",
-      `ssm list-command-invocations --region eu-west-1 --command-id ${COMMAND_ID} --details --output json`,
-      `ssm list-command-invocations --region eu-west-1 --command-id ${COMMAND_ID} --details --output json`,
+      LIST,
+      send("i-0aaa", "sync", "100%"),
+      POLL,
+      POLL,
+      send("i-0bbb i-0ccc", "sync", "1"),
+      POLL,
     ]);
     expect(result.out).toEqual([
-      `Sent efs-client-sync-code to instances tagged CodeSyncGroup=efs-client in eu-west-1: command ${COMMAND_ID}`,
+      "Syncing 3 instances: canary i-0aaa first",
+      `Sent efs-client-sync-code (sync) to 1 instances in eu-west-1: command ${COMMAND_ID}`,
       "i-0aaa  Success exit 0",
-      "    sync-code: syncing s3://example-web-code/web/",
-      "    sync-code: switched /var/www/html to release 20261201T000000.1Z",
-      "i-0bbb  Failed exit 75 (busy: a sync was already running there; left alone)",
-      "    sync-code: ERROR: another sync is already running",
-      "1 of 2 instances did not sync.",
+      "    sync-code: switched /var/www/html to release r2",
+      "All 1 instances done.",
+      `Sent efs-client-sync-code (sync) to 2 instances in eu-west-1: command ${COMMAND_ID}`,
+      "i-0bbb  Success exit 0",
+      "i-0ccc  Success exit 0",
+      "All 2 instances done.",
     ]);
-    expect(result.err).toEqual([]);
+    expect(result.code).toBe(0);
+  });
+
+  test("a canary that fails stops the rollout: no other instance is sent the document", async () => {
+    const stub = stubAws({
+      instances: ["i-0aaa", "i-0bbb", "i-0ccc", "i-0ddd"],
+      invocations: [
+        [
+          invocation(
+            "i-0aaa",
+            "Failed",
+            1,
+            "sync-code: ERROR: release r3 is incomplete or damaged, refused: app.js is missing",
+          ),
+          invocation("i-0bbb", "Success", 0),
+        ],
+      ],
+    });
+    const result = await runTool(["efs", "--outdir", outdir, "--poll-seconds", "0", "--canary", "50%"], stub);
+    expect(calls(stub)).toEqual([LIST, send("i-0aaa i-0bbb", "sync", "100%"), POLL]);
+    expect(result.out.slice(-2)).toEqual([
+      "1 of 2 instances did not finish.",
+      "The canary failed: the other 2 instances were left alone.",
+    ]);
     expect(result.code).toBe(1);
   });
 
-  test("exit 0 when every instance synced; document, tag and Region may be given directly", async () => {
+  test("after the canary, the first failure stops the rest: SSM invokes no new instance", async () => {
     const stub = stubAws({
-      invocations: [[invocation("i-0aaa", "Success", 0), invocation("i-0bbb", "Success", 0)]],
+      instances: ["i-0aaa", "i-0bbb", "i-0ccc"],
+      invocations: [[invocation("i-0aaa", "Success", 0)], [invocation("i-0bbb", "Failed", 1)]],
     });
+    const result = await runTool(["efs", "--outdir", outdir, "--poll-seconds", "0"], stub);
+    expect(calls(stub)).toEqual([
+      LIST,
+      send("i-0aaa", "sync", "100%"),
+      POLL,
+      send("i-0bbb i-0ccc", "sync", "1"),
+      POLL,
+      `ssm list-commands --region eu-west-1 --command-id ${COMMAND_ID} --output json`,
+    ]);
+    expect(result.out.slice(-3)).toEqual([
+      "i-0bbb  Failed exit 1",
+      "1 instances were never run (stopped after the first failure).",
+      "2 of 2 instances did not finish.",
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  test("--rollback sends action=rollback, canary first", async () => {
+    const stub = stubAws({
+      instances: ["i-0aaa", "i-0bbb"],
+      invocations: [[invocation("i-0aaa", "Success", 0)], [invocation("i-0bbb", "Success", 0)]],
+    });
+    const result = await runTool(["efs", "--outdir", outdir, "--poll-seconds", "0", "--rollback"], stub);
+    expect(calls(stub)).toEqual([
+      LIST,
+      send("i-0aaa", "rollback", "100%"),
+      POLL,
+      send("i-0bbb", "rollback", "1"),
+      POLL,
+    ]);
+    expect(result.out[0]).toBe("Rolling back 2 instances: canary i-0aaa first");
+    expect(result.code).toBe(0);
+  });
+
+  test("document, tag and Region may be given directly", async () => {
+    const stub = stubAws({ instances: ["i-0aaa"], invocations: [[invocation("i-0aaa", "Success", 0)]] });
     const result = await runTool(
       ["--document", "web-sync-code", "--tag", "CodeSyncGroup=web", "--region", "us-east-2"],
       stub,
     );
-    expect(calls(stub)[0]).toBe(
-      "ssm send-command --region us-east-2 --document-name web-sync-code --targets Key=tag:CodeSyncGroup,Values=web --max-concurrency 100% --max-errors 100% --comment npm run fleet-sync --output json",
+    expect(calls(stub)[1]).toBe(
+      "ssm send-command --region us-east-2 --document-name web-sync-code --instance-ids i-0aaa --parameters action=sync --max-concurrency 100% --max-errors 0 --comment npm run fleet-sync (sync) --output json",
     );
-    expect(result.out.at(-1)).toBe("All 2 instances synced.");
     expect(result.code).toBe(0);
   });
 
   test("no instance with the tag: exit 1, said plainly", async () => {
-    const stub = stubAws({ invocations: [[]], listCommands: { Status: "Success", TargetCount: 0 } });
+    const stub = stubAws({ invocations: [[]], instances: [] });
     const result = await runTool(["efs", "--outdir", outdir], stub);
     expect(result.err).toEqual([
       "fleet-sync: ERROR: no running instance carries the tag CodeSyncGroup=efs-client in eu-west-1; nothing was synced",
@@ -179,7 +246,7 @@ describe("npm run fleet-sync", () => {
     );
     const result = await runTool(["efs", "--outdir", outdir], stub);
     expect(result.err).toEqual([
-      "fleet-sync: ERROR: aws ssm send-command failed: An error occurred (AccessDeniedException) when calling the SendCommand operation: not authorized",
+      "fleet-sync: ERROR: aws ssm describe-instance-information failed: An error occurred (AccessDeniedException) when calling the SendCommand operation: not authorized",
     ]);
     expect(result.code).toBe(1);
   });

@@ -4,7 +4,8 @@
  * Command: `aws ssm send-command` on the output `code_sync_command`); only the media sits on EFS,
  * mounted at /var/www/media and served under /media/.
  *
- * Upload a release with `aws s3 sync ./build s3://<bucket>/releases/web/ --delete`, then run the
+ * Upload a release with `npm run release-upload -- ./build s3://<bucket>/releases/web` (files, then a
+ * manifest with each file's sha256, then the CURRENT pointer; docs/web-fleet.md), then run the
  * output `code_sync_command` (or `npm run fleet-sync -- web-fleet` in the library's repository).
  */
 import { App, TerraformOutput, TerraformStack } from "cdktf";

@@ -4,8 +4,8 @@ import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
-import { partitionOfArn, regionOfArn } from "../shared/arn";
-import { regionOfArnText } from "../shared/patterns";
+import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
+import { partitionOfRegion, regionOfArnText, S3_BUCKET_NAME_PATTERN } from "../shared/patterns";
 import { CLIENT_DEFAULTS } from "./types";
 import { jsonDocument } from "../shared/json";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
@@ -15,8 +15,15 @@ export interface CodeSyncOptions {
   /** The S3 bucket that holds the code. The instance role may read only this bucket (and `prefix`). */
   readonly bucketName: string;
   /**
-   * Key prefix of the code in the bucket, without a leading or trailing "/": the role may list and
-   * read only under `<prefix>/`.
+   * The account that owns the bucket: the role reads only from a bucket of this account
+   * (`s3:ResourceAccount`), so a deleted bucket whose name someone else registers serves nothing.
+   * @default - the instance role's own account
+   */
+  readonly bucketAccountId?: string;
+  /**
+   * Key prefix of the releases in the bucket, without a leading or trailing "/": the role may list
+   * and read only under `<prefix>/`. The layout under it (`releases/<id>/`, `manifests/<id>.json`,
+   * `CURRENT`) is what `npm run release-upload` writes (docs/web-fleet.md).
    * @default - the whole bucket
    */
   readonly prefix?: string;
@@ -28,7 +35,7 @@ export interface CodeSyncOptions {
   readonly kmsKeyArn?: string;
   /**
    * Where the web server reads the code: a symlink to the live release, switched atomically.
-   * Local disk, never on the share.
+   * Local disk: it may neither be, hold, nor lie inside `mountPath`, nor a system directory.
    * @default "/var/www/html"
    */
   readonly targetPath?: string;
@@ -60,12 +67,8 @@ const SSM_STEP_MARGIN_SECONDS = 120;
 export const SYNC_TIMEOUT_SECONDS = { min: 10, max: 28_800 } as const;
 export const KEEP_RELEASES = { min: 0, max: 20 } as const;
 
-/**
- * S3 general-purpose bucket names: 3 to 63 lower-case letters, digits, dots and hyphens, starting and
- * ending with a letter or digit, no "..", not an IP address.
- */
-export const S3_BUCKET_NAME_PATTERN =
-  /^(?!\d{1,3}(\.\d{1,3}){3}$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** S3 general-purpose bucket names, reserved forms refused (one rule with the state bucket's). */
+export { S3_BUCKET_NAME_PATTERN };
 /** Key segments of safe characters; no `*` or `?`, which an IAM resource would read as wildcards. */
 export const S3_KEY_PREFIX_PATTERN = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/;
 /** An Application or Network Load Balancer target group. */
@@ -74,6 +77,41 @@ export const TARGET_GROUP_ARN_PATTERN =
 /** IAM grants key use on key ARNs; an alias ARN in a policy's Resource grants nothing. */
 const KMS_KEY_ONLY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const LOCAL_PATH_PATTERN = /^(\/[A-Za-z0-9_][A-Za-z0-9._-]*)+$/;
+/**
+ * S3 keys are at most 1,024 bytes. The layout appends at most "/manifests/" + a 100-character
+ * release id + ".json" (116) to the prefix, and the build's own paths need room too: half the key.
+ */
+export const CODE_PREFIX_MAX_LENGTH = 512;
+/** The code may be neither one of these, nor inside one, nor hold one (as in sync-code.sh). */
+export const CODE_SYSTEM_TREES = [
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/proc",
+  "/root",
+  "/run",
+  "/sbin",
+  "/sys",
+  "/tmp",
+  "/usr",
+  "/var/cache",
+  "/var/lib",
+  "/var/lock",
+  "/var/log",
+  "/var/run",
+  "/var/spool",
+  "/var/tmp",
+] as const;
+/** Directories that hold other data: refused themselves, their subdirectories are fine (as in sync-code.sh). */
+export const CODE_SHARED_ROOTS = ["/home", "/media", "/mnt", "/opt", "/srv", "/var", "/var/www"] as const;
+const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** SSM document names: 3 to 128 letters, digits, "_", "-" and ".". */
+const DOCUMENT_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,128}$/;
 /** "You can't use ... aws, amazon, amzn as document name prefixes" (SSM CreateDocument API reference). */
 const RESERVED_DOCUMENT_PREFIX = /^(aws|amazon|amzn)/i;
 
@@ -84,6 +122,8 @@ export interface FleetPropsToValidate {
   readonly mountPath?: string;
   readonly targetGroupArns?: readonly string[];
   readonly codeSync?: CodeSyncOptions;
+  readonly codeSyncGroup?: string;
+  readonly region?: string;
 }
 
 /** Checks `targetGroupArns` and `codeSync`, adding each problem to `errors`. */
@@ -105,6 +145,17 @@ export function validateFleetProps(errors: ValidationErrors, props: FleetPropsTo
       'is not a target group ARN such as "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef"',
     ),
   );
+  const region = props.region;
+  targetGroups.forEach((arn, i) => {
+    if (!isKnown(arn) || region === undefined || !isKnown(region) || !TARGET_GROUP_ARN_PATTERN.test(arn))
+      return;
+    const arnRegion = arn.split(":")[3];
+    errors.check(
+      arnRegion === region,
+      `targetGroupArns[${i}]`,
+      `${show(arn)} is in ${show(arnRegion)}, but the machines are in ${show(region)}; an Auto Scaling group registers only with target groups of its own Region`,
+    );
+  });
   const known = targetGroups.filter((arn) => isKnown(arn));
   const repeated = known.filter((arn, i) => known.indexOf(arn) !== i);
   errors.check(repeated.length === 0, "targetGroupArns", `lists ${show([...new Set(repeated)])} twice`);
@@ -115,7 +166,13 @@ export function validateFleetProps(errors: ValidationErrors, props: FleetPropsTo
     "codeSync.bucketName",
     sync.bucketName,
     S3_BUCKET_NAME_PATTERN,
-    "is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit",
+    "is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit, not a reserved form (xn--, sthree-, amzn-s3-demo- prefixes; -s3alias, --ol-s3, .mrap, --x-s3 suffixes)",
+  );
+  errors.checkFormat(
+    "codeSync.bucketAccountId",
+    sync.bucketAccountId,
+    ACCOUNT_ID_PATTERN,
+    "is not an AWS account id (12 digits)",
   );
   errors.checkFormat(
     "codeSync.prefix",
@@ -123,27 +180,66 @@ export function validateFleetProps(errors: ValidationErrors, props: FleetPropsTo
     S3_KEY_PREFIX_PATTERN,
     'must be key segments of letters, digits and !_.\'()- separated by "/", without a leading or trailing "/", e.g. "releases/web"',
   );
+  if (sync.prefix !== undefined && isKnown(sync.prefix)) {
+    errors.check(
+      !sync.prefix.split("/").some((segment) => segment === "." || segment === ".."),
+      "codeSync.prefix",
+      `${show(sync.prefix)} holds a "." or ".." segment; S3 keeps them as written but the CLI and consoles resolve them, so the role and the uploader would disagree on the keys`,
+    );
+    errors.check(
+      sync.prefix.length <= CODE_PREFIX_MAX_LENGTH,
+      "codeSync.prefix",
+      `is ${sync.prefix.length} characters; at most ${CODE_PREFIX_MAX_LENGTH}, so that releases/<id>/<file> under it stays within S3's 1,024-byte key`,
+    );
+  }
   errors.checkFormat(
     "codeSync.kmsKeyArn",
     sync.kmsKeyArn,
     KMS_KEY_ONLY_ARN_PATTERN,
     'is not a KMS key ARN such as "arn:aws:kms:eu-west-1:111122223333:key/..." (an alias ARN grants nothing in an IAM policy)',
   );
-  validateTargetPath(errors, sync.targetPath, props.mountPath ?? CLIENT_DEFAULTS.mountPath);
+  const key = sync.kmsKeyArn;
+  if (
+    key !== undefined &&
+    isKnown(key) &&
+    KMS_KEY_ONLY_ARN_PATTERN.test(key) &&
+    region !== undefined &&
+    isKnown(region)
+  ) {
+    const keyPartition = key.split(":")[1];
+    errors.check(
+      keyPartition === partitionOfRegion(region),
+      "codeSync.kmsKeyArn",
+      `${show(key)} is a key in the partition ${show(keyPartition)}, but the machines are in ${show(region)} (partition ${show(partitionOfRegion(region))}); a role cannot use a key of another partition`,
+    );
+  }
+  validateTargetPath(
+    errors,
+    sync.targetPath ?? DEFAULT_SYNC_TARGET_PATH,
+    props.mountPath ?? CLIENT_DEFAULTS.mountPath,
+  );
   checkWholeNumber(errors, "codeSync.timeoutSeconds", sync.timeoutSeconds, SYNC_TIMEOUT_SECONDS, "seconds");
   checkWholeNumber(errors, "codeSync.keepReleases", sync.keepReleases, KEEP_RELEASES, "releases");
-  const namePrefix = props.namePrefix;
-  if (namePrefix !== undefined && isKnown(namePrefix)) {
+  const [groupProp, group] =
+    props.codeSyncGroup !== undefined
+      ? ["codeSyncGroup", props.codeSyncGroup]
+      : ["namePrefix", props.namePrefix];
+  if (group !== undefined && isKnown(group)) {
     errors.check(
-      !RESERVED_DOCUMENT_PREFIX.test(namePrefix),
-      "namePrefix",
-      `${show(namePrefix)} would name the SSM document "${namePrefix}-sync-code"; SSM reserves names starting with aws, amazon or amzn`,
+      !RESERVED_DOCUMENT_PREFIX.test(group),
+      groupProp,
+      `${show(group)} would name the SSM document "${group}-sync-code"; SSM reserves names starting with aws, amazon or amzn`,
+    );
+    errors.check(
+      DOCUMENT_NAME_PATTERN.test(`${group}-sync-code`) && /^[A-Za-z0-9_.-]+$/.test(group),
+      groupProp,
+      `${show(group)} would name the SSM document "${group}-sync-code"; names are 3 to 128 letters, digits, "_", "-" and "."`,
     );
   }
 }
 
-function validateTargetPath(errors: ValidationErrors, targetPath: string | undefined, mountPath: string) {
-  if (targetPath === undefined || !isKnown(targetPath)) return;
+function validateTargetPath(errors: ValidationErrors, targetPath: string, mountPath: string) {
+  if (!isKnown(targetPath)) return;
   if (!LOCAL_PATH_PATTERN.test(targetPath)) {
     errors.add(
       "codeSync.targetPath",
@@ -151,13 +247,35 @@ function validateTargetPath(errors: ValidationErrors, targetPath: string | undef
     );
     return;
   }
-  if (!isKnown(mountPath)) return;
-  const onShare = targetPath === mountPath || targetPath.startsWith(`${mountPath}/`);
-  errors.check(
-    !onShare,
-    "codeSync.targetPath",
-    `${show(targetPath)} is on the share (mountPath ${show(mountPath)}); the code belongs on local disk, which is why it is synced from S3 (code served from EFS pays a network round trip per file it opens)`,
-  );
+  const problem = codeTargetProblem(targetPath, isKnown(mountPath) ? mountPath : undefined);
+  if (problem !== undefined) errors.add("codeSync.targetPath", `${show(targetPath)} ${problem}`);
+}
+
+const isWithin = (path: string, dir: string) => dir === "/" || path === dir || path.startsWith(`${dir}/`);
+
+/**
+ * Why `targetPath` (or the releases beside it, `<targetPath>.releases`) may not hold the code, or
+ * undefined. The sync replaces the target with a link and deletes old releases: near the share, that
+ * deletes every machine's files; on a system directory, it breaks the machine.
+ */
+export function codeTargetProblem(targetPath: string, mountPath: string | undefined): string | undefined {
+  const releases = `${targetPath}.releases`;
+  for (const path of [targetPath, releases]) {
+    const tree = CODE_SYSTEM_TREES.find((dir) => isWithin(path, dir) || isWithin(dir, path));
+    if (tree !== undefined) {
+      return `is, holds or lies inside the system directory ${show(tree)} (or its releases ${show(releases)} do); use a directory of its own such as "/var/www/html" (not ${CODE_SYSTEM_TREES.join(", ")}, above or below them)`;
+    }
+  }
+  if ((CODE_SHARED_ROOTS as readonly string[]).includes(targetPath)) {
+    return `is a directory other data lives in, which the sync would replace with a link; use a directory of its own such as "/var/www/html"`;
+  }
+  if (
+    mountPath !== undefined &&
+    [targetPath, releases].some((p) => isWithin(p, mountPath) || isWithin(mountPath, p))
+  ) {
+    return `is, holds or lies inside the share (mountPath ${show(mountPath)}), or its releases ${show(releases)} do; the sync replaces the target and deletes old releases, which would delete the share's files for every machine. Keep the code on local disk, apart from the share (link media/ to the share instead)`;
+  }
+  return undefined;
 }
 
 function checkWholeNumber(
@@ -176,29 +294,49 @@ function checkWholeNumber(
 }
 
 /** The settings the sync script reads, as `/etc/sync-code.env` holds them. */
-export function syncSettings(options: CodeSyncOptions, region: string): Record<string, string | number> {
+export function syncSettings(
+  options: CodeSyncOptions,
+  region: string,
+  mountPath: string,
+): Record<string, string | number> {
   return {
     SOURCE_BUCKET: options.bucketName,
     SOURCE_PREFIX: options.prefix ?? "",
     TARGET_PATH: options.targetPath ?? DEFAULT_SYNC_TARGET_PATH,
+    SHARE_MOUNT_PATH: mountPath,
     SYNC_TIMEOUT_SECONDS: options.timeoutSeconds ?? DEFAULT_SYNC_TIMEOUT_SECONDS,
     KEEP_RELEASES: options.keepReleases ?? DEFAULT_KEEP_RELEASES,
     AWS_REGION: region,
   };
 }
 
-/** The shell commands that run the installed script with its settings, as the SSM document and the boot do. */
+/** The shell commands that run the installed script with its settings, as the boot does (a sync). */
 export const RUN_SYNC_COMMANDS: readonly string[] = [
   `set -a; . ${SYNC_SETTINGS_PATH}; set +a`,
   `exec ${SYNC_SCRIPT_PATH}`,
 ];
+/** The actions the document's `action` parameter allows; SSM refuses any other value before it runs. */
+export const SYNC_ACTIONS = ["sync", "rollback"] as const;
+/**
+ * The send-command line's rollout: one machine in ten at a time (at least one), and no new machine
+ * after the first failure (`--max-errors 0`), so a broken release stops at the canary.
+ */
+export const SYNC_ROLLOUT = { maxConcurrency: "10%", maxErrors: "0" } as const;
 
 export interface CodeSyncProps {
   /** The instance role that gets read access to the code. */
   readonly role: IamRole;
   readonly options: CodeSyncOptions;
-  /** Prefix of the document and policy names; also the value of the target tag. */
+  /** Prefix of the policy name. */
   readonly namePrefix: string;
+  /**
+   * Names the document (`<group>-sync-code`) and is the value of the target tag: unique per account
+   * and Region, so it carries the environment's prefix.
+   * @default - namePrefix
+   */
+  readonly group?: string;
+  /** Where the share is mounted, which the code is kept apart from. */
+  readonly mountPath?: string;
   /** The Region of the machines, for the send-command line. */
   readonly region: string;
   readonly tags?: Readonly<Record<string, string>> | undefined;
@@ -223,9 +361,10 @@ export class CodeSync extends Construct {
   constructor(scope: Construct, id: string, props: CodeSyncProps) {
     super(scope, id);
     const { options, namePrefix } = props;
+    const group = props.group ?? namePrefix;
     const timeout = options.timeoutSeconds ?? DEFAULT_SYNC_TIMEOUT_SECONDS;
-    this.documentName = `${namePrefix}-sync-code`;
-    this.targetTag = { key: CODE_SYNC_TAG_KEY, value: namePrefix };
+    this.documentName = `${group}-sync-code`;
+    this.targetTag = { key: CODE_SYNC_TAG_KEY, value: group };
 
     this.document = new SsmDocument(this, "document", {
       name: this.documentName,
@@ -235,7 +374,16 @@ export class CodeSync extends Construct {
       content: JSON.stringify(
         {
           schemaVersion: "2.2",
-          description: `Syncs the code from ${sourceUri(options)} into ${options.targetPath ?? DEFAULT_SYNC_TARGET_PATH} and switches to it atomically. Exits ${SYNC_BUSY_EXIT_CODE} at once when a sync is already running.`,
+          description: `Serves the release ${sourceUri(options)}CURRENT names at ${options.targetPath ?? DEFAULT_SYNC_TARGET_PATH} (action sync: downloaded, checked against its manifest, switched atomically), or the previous one (action rollback). Exits ${SYNC_BUSY_EXIT_CODE} at once when a sync is already running. Send it with --max-errors 0 and a small --max-concurrency (npm run fleet-sync does canary first), so a broken release stops at the first machine.`,
+          parameters: {
+            action: {
+              type: "String",
+              description:
+                "sync: serve the release CURRENT names; rollback: switch back to the previous release",
+              allowedValues: [...SYNC_ACTIONS],
+              default: "sync",
+            },
+          },
           mainSteps: [
             {
               action: "aws:runShellScript",
@@ -243,7 +391,7 @@ export class CodeSync extends Construct {
               precondition: { StringEquals: ["platformType", "Linux"] },
               inputs: {
                 timeoutSeconds: String(timeout + SSM_STEP_MARGIN_SECONDS),
-                runCommand: RUN_SYNC_COMMANDS,
+                runCommand: [RUN_SYNC_COMMANDS[0], `${RUN_SYNC_COMMANDS[1]} {{ action }}`],
               },
             },
           ],
@@ -257,14 +405,20 @@ export class CodeSync extends Construct {
     new IamRolePolicy(this, "read-code-policy", {
       role: props.role.id,
       name: `${namePrefix}-code-sync-read`,
-      policy: jsonDocument(readCodePolicy(options, partitionOfArn(props.role.arn))),
+      policy: jsonDocument(
+        readCodePolicy(
+          options,
+          partitionOfArn(props.role.arn),
+          options.bucketAccountId ?? accountIdOfArn(props.role.arn),
+        ),
+      ),
     });
 
     this.sendCommand = [
       `aws ssm send-command --region ${props.region}`,
       `--document-name ${this.documentName}`,
       `--targets Key=tag:${this.targetTag.key},Values=${this.targetTag.value}`,
-      "--max-concurrency 100% --max-errors 100%",
+      `--max-concurrency ${SYNC_ROLLOUT.maxConcurrency} --max-errors ${SYNC_ROLLOUT.maxErrors}`,
       "--query Command.CommandId --output text",
     ].join(" ");
   }
@@ -275,25 +429,29 @@ function sourceUri(options: CodeSyncOptions): string {
 }
 
 /**
- * List only under the prefix (`s3:prefix` condition), read only objects under it, and decrypt only
- * through S3 in the key's Region.
+ * List only under the prefix (`s3:prefix` condition), read only objects under it, only from a bucket
+ * of the expected account (`s3:ResourceAccount`), and decrypt only through S3 in the key's Region.
  */
-function readCodePolicy(options: CodeSyncOptions, partition: string): object {
+function readCodePolicy(options: CodeSyncOptions, partition: string, bucketAccount: string): object {
   const bucketArn = `arn:${partition}:s3:::${options.bucketName}`;
   const prefix = options.prefix;
+  const owner = { "s3:ResourceAccount": bucketAccount };
   const statements: object[] = [
     {
       Sid: "ListCode",
       Effect: "Allow",
       Action: "s3:ListBucket",
       Resource: bucketArn,
-      Condition: prefix ? { StringLike: { "s3:prefix": [`${prefix}/*`] } } : undefined,
+      Condition: prefix
+        ? { StringLike: { "s3:prefix": [`${prefix}/*`] }, StringEquals: owner }
+        : { StringEquals: owner },
     },
     {
       Sid: "ReadCode",
       Effect: "Allow",
       Action: "s3:GetObject",
       Resource: prefix ? `${bucketArn}/${prefix}/*` : `${bucketArn}/*`,
+      Condition: { StringEquals: owner },
     },
   ];
   const key = options.kmsKeyArn;

@@ -191,6 +191,13 @@ export interface EfsClientsProps extends RoleOptions {
    * @default - no code sync
    */
   readonly codeSync?: CodeSyncOptions;
+  /**
+   * The code-sync group: names the SSM document (`<group>-sync-code`) and is the value of the
+   * `CodeSyncGroup` tag Run Command targets. Both must be unique per account and Region, so give
+   * each environment its own (the stacks use `<namePrefix>-<stack>-client`).
+   * @default - namePrefix
+   */
+  readonly codeSyncGroup?: string;
 }
 
 /** A fixed client instance as a caller needs it. */
@@ -258,7 +265,9 @@ export class EfsClients extends Construct {
 
     const count = props.count ?? CLIENT_DEFAULTS.count;
     const namePrefix = props.namePrefix ?? "shared-home-client";
-    const syncTag: Record<string, string> = props.codeSync ? { [CODE_SYNC_TAG_KEY]: namePrefix } : {};
+    const syncTag: Record<string, string> = props.codeSync
+      ? { [CODE_SYNC_TAG_KEY]: props.codeSyncGroup ?? namePrefix }
+      : {};
     const tags = (name: string) => ({ ...props.tags, ...syncTag, Name: name });
     this.placement = props.placement ?? CLIENT_DEFAULTS.placement;
     this.mountPath = settings.mountPath;
@@ -273,6 +282,8 @@ export class EfsClients extends Construct {
         role: this.role,
         options: props.codeSync,
         namePrefix,
+        group: props.codeSyncGroup,
+        mountPath: settings.mountPath,
         region: props.region,
         tags: props.tags,
       });
@@ -310,7 +321,7 @@ export class EfsClients extends Construct {
       userData: renderUserData(
         settings,
         props.additionalUserData,
-        props.codeSync && syncSettings(props.codeSync, props.region),
+        props.codeSync && syncSettings(props.codeSync, props.region, settings.mountPath),
       ),
       updateDefaultVersion: true,
       tagSpecifications: [

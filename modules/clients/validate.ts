@@ -81,7 +81,7 @@ export function validateClientsProps(path: string, props: EfsClientsProps, setti
   const userDataBytes = estimatedUserDataBytes(
     settings,
     props.additionalUserData,
-    props.codeSync && syncSettings(props.codeSync, props.region),
+    props.codeSync && syncSettings(props.codeSync, props.region, settings.mountPath),
   );
   errors.check(
     userDataBytes <= USER_DATA_MAX_BYTES,

@@ -3,6 +3,23 @@
 /** A Region name as AWS spells it: "eu-west-1", "us-gov-west-1". */
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
+/**
+ * S3 general-purpose bucket naming rules
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3 to 63 characters,
+ * lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit; no two dots in
+ * a row; not shaped like an IP address; not the reserved prefixes `xn--`, `sthree-`, `amzn-s3-demo-`
+ * or suffixes `-s3alias`, `--ol-s3`, `.mrap`, `--x-s3`.
+ */
+export const S3_BUCKET_NAME_PATTERN =
+  /^(?!\d{1,3}(\.\d{1,3}){3}$)(?!.*\.\.)(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\.mrap|--x-s3)$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** The partition of a Region: "aws-cn" for cn-*, "aws-us-gov" for us-gov-*, else "aws". */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
 /** An availability-zone name: "eu-west-1a". */
 export const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 /** What a module prop that fails `AZ_NAME_PATTERN` is told. */

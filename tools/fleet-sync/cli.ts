@@ -81,9 +81,73 @@ function awsCli(env: NodeJS.ProcessEnv): Aws {
 
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
-/** Sends the document, waits for every invocation to finish, and prints one result per instance. */
+/** send-command takes at most 50 instance ids per call. */
+const MAX_IDS_PER_SEND = 50;
+
+/** The managed instances that carry the tag and answer SSM now, sorted by id. */
+async function instancesOf(aws: Aws, region: string[], tag: SyncTarget["tag"]): Promise<string[]> {
+  const listed = (await aws([
+    "ssm",
+    "describe-instance-information",
+    ...region,
+    "--filters",
+    `Key=tag:${tag.key},Values=${tag.value}`,
+    "Key=PingStatus,Values=Online",
+  ])) as { InstanceInformationList?: { InstanceId: string }[] };
+  return (listed.InstanceInformationList ?? []).map((i) => i.InstanceId).sort();
+}
+
+/** How many instances go first: a count, or a share of the fleet (at least one). */
+export function canarySize(canary: FleetSyncOptions["canary"], total: number): number {
+  const size = canary.percent ? Math.ceil((total * canary.value) / 100) : canary.value;
+  return Math.min(total, Math.max(1, size));
+}
+
+/**
+ * Canary, then the rest: the first instances (by id) run the document alone; only if every one
+ * succeeded do the others run it, a canary's worth at a time, and SSM sends to no new instance
+ * after the first failure (`--max-errors 0`). Prints one result per instance; true when all succeeded.
+ */
 export async function syncFleet(
   target: SyncTarget,
+  options: Pick<FleetSyncOptions, "waitSeconds" | "pollSeconds" | "canary" | "rollback">,
+  aws: Aws,
+  print: (line: string) => void,
+): Promise<boolean> {
+  const region = ["--region", target.region];
+  const ids = await instancesOf(aws, region, target.tag);
+  if (ids.length === 0) {
+    throw new FleetSyncError(
+      `no running instance carries the tag ${target.tag.key}=${target.tag.value} in ${target.region}; nothing was synced`,
+    );
+  }
+  const size = canarySize(options.canary, ids.length);
+  const canary = ids.slice(0, size);
+  const rest = ids.slice(size);
+  const action = options.rollback ? "rollback" : "sync";
+  print(
+    `${action === "rollback" ? "Rolling back" : "Syncing"} ${ids.length} instances: canary ${canary.join(", ")} first`,
+  );
+  if (!(await sendAndWait(target, canary, action, "100%", options, aws, print))) {
+    if (rest.length > 0) print(`The canary failed: the other ${rest.length} instances were left alone.`);
+    return false;
+  }
+  for (let i = 0; i < rest.length; i += MAX_IDS_PER_SEND) {
+    const batch = rest.slice(i, i + MAX_IDS_PER_SEND);
+    if (!(await sendAndWait(target, batch, action, String(size), options, aws, print))) {
+      const untouched = rest.length - i - batch.length;
+      if (untouched > 0) print(`Stopped at the first failure: ${untouched} instances were left alone.`);
+      return false;
+    }
+  }
+  return true;
+}
+
+async function sendAndWait(
+  target: SyncTarget,
+  instanceIds: readonly string[],
+  action: string,
+  maxConcurrency: string,
   options: Pick<FleetSyncOptions, "waitSeconds" | "pollSeconds">,
   aws: Aws,
   print: (line: string) => void,
@@ -95,20 +159,22 @@ export async function syncFleet(
     ...region,
     "--document-name",
     target.document,
-    "--targets",
-    `Key=tag:${target.tag.key},Values=${target.tag.value}`,
-    // Every machine at once, and an error on one never stops the others: each reports for itself.
+    "--instance-ids",
+    ...instanceIds,
+    "--parameters",
+    `action=${action}`,
     "--max-concurrency",
-    "100%",
+    maxConcurrency,
+    // No new instance after the first failure: a broken release stops where it was noticed.
     "--max-errors",
-    "100%",
+    "0",
     "--comment",
-    "npm run fleet-sync",
+    `npm run fleet-sync (${action})`,
   ])) as { Command?: { CommandId?: string } };
   const commandId = sent.Command?.CommandId;
   if (!commandId) throw new FleetSyncError("aws ssm send-command returned no CommandId");
   print(
-    `Sent ${target.document} to instances tagged ${target.tag.key}=${target.tag.value} in ${target.region}: command ${commandId}`,
+    `Sent ${target.document} (${action}) to ${instanceIds.length} instances in ${target.region}: command ${commandId}`,
   );
 
   const deadline = Date.now() + options.waitSeconds * 1000;
@@ -123,34 +189,39 @@ export async function syncFleet(
       "--details",
     ])) as { CommandInvocations?: Invocation[] };
     invocations = listed.CommandInvocations ?? [];
-    if (invocations.length > 0 && invocations.every((i) => FINAL_STATES.has(i.Status))) break;
-    if (invocations.length === 0 && (await commandHasNoTargets(aws, region, commandId))) {
-      throw new FleetSyncError(
-        `no running instance carries the tag ${target.tag.key}=${target.tag.value} in ${target.region}; nothing was synced`,
-      );
-    }
+    if (invocations.length >= instanceIds.length && invocations.every((i) => FINAL_STATES.has(i.Status)))
+      break;
+    if (
+      invocations.length > 0 &&
+      invocations.every((i) => FINAL_STATES.has(i.Status)) &&
+      (await commandIsDone(aws, region, commandId))
+    )
+      break;
     if (Date.now() >= deadline) {
-      report(invocations, print);
+      report(invocations, instanceIds.length, print);
       throw new FleetSyncError(
         `gave up waiting after ${options.waitSeconds}s; follow up with: aws ssm list-command-invocations --region ${target.region} --command-id ${commandId} --details`,
       );
     }
     await sleep(options.pollSeconds);
   }
-  return report(invocations, print);
+  return report(invocations, instanceIds.length, print);
 }
 
-/** With tag targets, SSM resolves the instances after the send; a finished command without any had none. */
-async function commandHasNoTargets(aws: Aws, region: string[], commandId: string): Promise<boolean> {
+/** After a failure under `--max-errors 0`, SSM never invokes the remaining instances: the command is done. */
+async function commandIsDone(aws: Aws, region: string[], commandId: string): Promise<boolean> {
   const listed = (await aws(["ssm", "list-commands", ...region, "--command-id", commandId])) as {
-    Commands?: { Status?: string; TargetCount?: number }[];
+    Commands?: { Status?: string }[];
   };
-  const command = listed.Commands?.[0];
-  return command !== undefined && FINAL_STATES.has(command.Status ?? "") && command.TargetCount === 0;
+  return FINAL_STATES.has(listed.Commands?.[0]?.Status ?? "");
 }
 
 /** Prints one block per instance, in instance-id order; true when every instance succeeded. */
-function report(invocations: readonly Invocation[], print: (line: string) => void): boolean {
+function report(
+  invocations: readonly Invocation[],
+  expected: number,
+  print: (line: string) => void,
+): boolean {
   const sorted = [...invocations].sort((a, b) => a.InstanceId.localeCompare(b.InstanceId));
   let failed = 0;
   for (const invocation of sorted) {
@@ -164,12 +235,14 @@ function report(invocations: readonly Invocation[], print: (line: string) => voi
     const lines = (plugin?.Output ?? "").split("\n").filter((line) => line.trim() !== "");
     for (const line of lines.slice(-OUTPUT_LINES)) print(`    ${line}`);
   }
+  const notRun = expected - sorted.length;
+  if (notRun > 0) print(`${notRun} instances were never run (stopped after the first failure).`);
   print(
-    failed === 0
-      ? `All ${sorted.length} instances synced.`
-      : `${failed} of ${sorted.length} instances did not sync.`,
+    failed === 0 && notRun === 0
+      ? `All ${sorted.length} instances done.`
+      : `${failed + notRun} of ${expected} instances did not finish.`,
   );
-  return failed === 0;
+  return failed === 0 && notRun === 0;
 }
 
 export async function main(
