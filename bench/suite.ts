@@ -2,9 +2,10 @@
  * `npm test` as a newcomer meets it and as a developer re-runs it, for `npm run bench` (or only this
  * part: `npm run bench -- --suite`).
  *
- * - cold: the page cache dropped first (`sync; echo 3 > /proc/sys/vm/drop_caches`, root only; the
- *   report says when it could not) and the suite's own caches emptied, as on a fresh clone;
- * - warm: the same command again, straight after.
+ * - cold: as on a fresh clone: the page cache dropped first (`sync; echo 3 > /proc/sys/vm/drop_caches`,
+ *   root only; the report says when it could not), and jest and the suite (helpers/test-cache.ts)
+ *   given new, empty cache directories, so the developer's own caches are neither used nor lost;
+ * - warm: the same command again, straight after, with the caches the cold run filled.
  *
  * Each run reports wall, user and system time of the whole process tree, and the terraform commands
  * it ran, counted by `bench/terraform-shim.sh` put first on PATH: each command loads the 700 MB AWS
@@ -15,7 +16,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { TEST_CACHE_DIR } from "../__tests__/helpers/test-cache";
 import { measure, MeasuredRun, RunOptions } from "./measure";
 import { markdownTable, seconds, terraformCommands, TerraformCommands, verdict } from "./stats";
 
@@ -58,15 +58,19 @@ function dropPageCache(keep: boolean): string {
   }
 }
 
-/** What a fresh clone does not have: the suite's caches (see helpers/test-cache.ts) and jest's. */
-function emptyTestCaches(options: SuiteOptions): string {
-  rmSync(TEST_CACHE_DIR, { recursive: true, force: true });
-  spawnSync("npx", ["jest", "--clearCache"], { cwd: options.cwd, env: options.env, stdio: "ignore" });
-  return "test and jest caches emptied";
+/** Fresh cache directories for jest and the suite: what a fresh clone starts with. */
+interface Caches {
+  readonly jest: string;
+  readonly suite: string;
 }
 
-function runSuite(kind: SuiteRun["kind"], options: SuiteOptions, progress: (m: string) => void): SuiteRun {
-  const env = options.env ?? process.env;
+function runSuite(
+  kind: SuiteRun["kind"],
+  caches: Caches,
+  options: SuiteOptions,
+  progress: (m: string) => void,
+): SuiteRun {
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), EFS_TEST_CACHE_DIR: caches.suite };
   const shimDir = mkdtempSync(join(tmpdir(), "efs-bench-terraform-"));
   const log = join(shimDir, "commands.tsv");
   try {
@@ -80,10 +84,10 @@ function runSuite(kind: SuiteRun["kind"], options: SuiteOptions, progress: (m: s
     };
     const preparation =
       kind === "cold"
-        ? `${emptyTestCaches(options)}; ${dropPageCache(options.keepPageCache)}`
-        : "straight after the cold run";
+        ? `empty jest and test caches; ${dropPageCache(options.keepPageCache)}`
+        : "straight after the cold run, with the caches it filled";
     progress(`npm test (${kind}: ${preparation})`);
-    const command = ["npm", "test", "--", ...options.jestArgs];
+    const command = ["npm", "test", "--", `--cacheDirectory=${caches.jest}`, ...options.jestArgs];
     const run = measure(command, { cwd: options.cwd, env: shimmed });
     const output = `${run.stdout}\n${run.stderr}`;
     const tests = output.match(/^Tests:\s+(.*)$/m)?.[1].trim() ?? "no jest summary found";
@@ -97,7 +101,16 @@ export function suiteSection(
   options: SuiteOptions,
   progress: (message: string) => void,
 ): { markdown: string; runs: SuiteRun[] } {
-  const runs = [runSuite("cold", options, progress), runSuite("warm", options, progress)];
+  const caches = {
+    jest: mkdtempSync(join(tmpdir(), "efs-bench-jest-cache-")),
+    suite: mkdtempSync(join(tmpdir(), "efs-bench-test-cache-")),
+  };
+  let runs: SuiteRun[];
+  try {
+    runs = [runSuite("cold", caches, options, progress), runSuite("warm", caches, options, progress)];
+  } finally {
+    for (const dir of Object.values(caches)) rmSync(dir, { recursive: true, force: true });
+  }
   const rows = runs.map(({ kind, run, terraform, tests }) => [
     kind,
     seconds(run.wallMs),

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -68,10 +69,10 @@ export function hashDirectory(dir: string, ignore: readonly string[] = []): stri
   return hashOf(...parts);
 }
 
-/** The first `name` on PATH: the command a child process would run. */
+/** The file the first `name` on PATH is, links resolved: the command a child process would run. */
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
+    if (dir && existsSync(join(dir, name))) return realpathSync(join(dir, name));
   }
   return undefined;
 }
