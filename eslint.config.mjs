@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdktf.out/", ".gen/", "coverage/", "dist/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "cdktf.out/",
+      ".gen/",
+      "coverage/",
+      "dist/",
+      "tools/consumer/fixture/template/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

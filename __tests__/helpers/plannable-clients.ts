@@ -13,7 +13,7 @@ export class PlannableFileSystem extends Construct implements ClientFileSystem {
   readonly clientSecurityGroup: SecurityGroup;
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.clientSecurityGroup = new SecurityGroup(this, "client-security-group", { vpcId: "vpc-1" });
+    this.clientSecurityGroup = new SecurityGroup(this, "client-security-group", { vpcId: "vpc-11111111" });
   }
   grantRead(role: GrantableRole) {
     this.grant(role, ["elasticfilesystem:ClientMount"]);
@@ -48,10 +48,10 @@ export function addPlannableClientsStack(app: App, name: string): TerraformStack
   const stack = new TerraformStack(app, name);
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   new EfsClients(stack, "clients", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-11111111",
     subnets: [
-      { id: "subnet-a", availabilityZone: "eu-west-1a" },
-      { id: "subnet-b", availabilityZone: "eu-west-1b" },
+      { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+      { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
     ],
     fileSystem: new PlannableFileSystem(stack, "file-system"),
     region: "eu-west-1",

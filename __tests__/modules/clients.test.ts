@@ -4,15 +4,15 @@ import { userDataText } from "../helpers/user-data";
 import { configsOf, onlyResource, parsePolicy, synth, testStack, TerraformJson } from "../helpers/synth";
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
 ];
 
 function build(props: Partial<EfsClientsProps> = {}) {
   const stack = testStack();
-  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-11111111", subnets: SUBNETS });
   const clients = new EfsClients(stack, "clients", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-11111111",
     subnets: SUBNETS,
     fileSystem,
     region: "eu-west-1",
@@ -173,8 +173,8 @@ describe("EfsClients", () => {
       const { json, clients } = build();
       const instances = configsOf(json, "aws_instance");
       expect(instances.map((i) => [i.subnet_id, i.availability_zone])).toEqual([
-        ["subnet-a", "eu-west-1a"],
-        ["subnet-b", "eu-west-1b"],
+        ["subnet-0000000a", "eu-west-1a"],
+        ["subnet-0000000b", "eu-west-1b"],
       ]);
       for (const instance of instances) {
         expect(instance.launch_template.version).toMatch(
@@ -229,7 +229,7 @@ describe("EfsClients", () => {
         min_size: 4,
         max_size: 4,
         desired_capacity: 4,
-        vpc_zone_identifier: ["subnet-a", "subnet-b"],
+        vpc_zone_identifier: ["subnet-0000000a", "subnet-0000000b"],
         launch_template: { version: expect.stringMatching(/\.latest_version\}$/) },
         instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 50 } },
       });
@@ -428,8 +428,8 @@ describe("EfsClients", () => {
     test("two groups of clients on one file system, such as the clients and a backup host, coexist", () => {
       // GIVEN
       const stack = testStack();
-      const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
-      const common = { vpcId: "vpc-1", subnets: SUBNETS, fileSystem, region: "eu-west-1" };
+      const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-11111111", subnets: SUBNETS });
+      const common = { vpcId: "vpc-11111111", subnets: SUBNETS, fileSystem, region: "eu-west-1" };
       // WHEN
       new EfsClients(stack, "clients", common);
       const backupHost = new EfsClients(stack, "backup-host", {
@@ -487,7 +487,10 @@ describe("EfsClients", () => {
 
     test("refuses seeding without root access, and subnets that repeat an AZ", () => {
       expectInvalid(
-        { access: "read-write", subnets: [SUBNETS[0], { id: "subnet-c", availabilityZone: "eu-west-1a" }] },
+        {
+          access: "read-write",
+          subnets: [SUBNETS[0], { id: "subnet-0000000c", availabilityZone: "eu-west-1a" }],
+        },
         'seedShareFromLocal: is true but access is "read-write"; seeding copies every user\'s files with their owners, which needs access "root"',
         'subnets: has more than one subnet in ["eu-west-1a"]; give one subnet per AZ',
       );
@@ -512,7 +515,7 @@ describe("EfsClients placement against the file system's mount targets", () => {
     // GIVEN a One Zone file system with its only mount target in eu-west-1b
     const stack = testStack();
     const oneZone = new SharedFileSystem(stack, "shared", {
-      vpcId: "vpc-1",
+      vpcId: "vpc-11111111",
       subnets: [SUBNETS[1]],
       oneZoneAvailabilityZone: "eu-west-1b",
     });
@@ -520,7 +523,7 @@ describe("EfsClients placement against the file system's mount targets", () => {
     expect(
       () =>
         new EfsClients(stack, "clients", {
-          vpcId: "vpc-1",
+          vpcId: "vpc-11111111",
           subnets: SUBNETS,
           fileSystem: oneZone,
           region: "eu-west-1",
@@ -532,7 +535,7 @@ describe("EfsClients placement against the file system's mount targets", () => {
     expect(
       () =>
         new EfsClients(stack, "clients-in-1b", {
-          vpcId: "vpc-1",
+          vpcId: "vpc-11111111",
           subnets: [SUBNETS[1]],
           fileSystem: oneZone,
           region: "eu-west-1",
@@ -543,7 +546,7 @@ describe("EfsClients placement against the file system's mount targets", () => {
   test("accepts any subnet for a file system that does not list its mount targets", () => {
     // GIVEN a file system known by its attributes only, without mount targets
     const stack = testStack();
-    const known = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+    const known = new SharedFileSystem(stack, "shared", { vpcId: "vpc-11111111", subnets: SUBNETS });
     const byAttributes: ClientFileSystem = {
       node: known.node,
       fileSystemId: known.fileSystemId,
@@ -554,11 +557,11 @@ describe("EfsClients placement against the file system's mount targets", () => {
       grantRootAccess: (role) => known.grantRootAccess(role),
     };
     // THEN nothing can be checked, and nothing is refused
-    const subnets = [{ id: "subnet-c", availabilityZone: "eu-west-1c" }];
+    const subnets = [{ id: "subnet-0000000c", availabilityZone: "eu-west-1c" }];
     expect(
       () =>
         new EfsClients(stack, "clients", {
-          vpcId: "vpc-1",
+          vpcId: "vpc-11111111",
           subnets,
           fileSystem: byAttributes,
           region: "eu-west-1",

@@ -5,8 +5,8 @@ import { userDataLiterals } from "../helpers/user-data";
 import { configsOf, onlyResource, parsePolicy, synth, testStack, TerraformJson } from "../helpers/synth";
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
 ];
 const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef";
 const KEY = "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -14,9 +14,9 @@ const CODE = { bucketName: "example-web-code", prefix: "releases/web" };
 
 function build(props: Partial<EfsClientsProps> = {}) {
   const stack = testStack();
-  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-11111111", subnets: SUBNETS });
   const clients = new EfsClients(stack, "clients", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-11111111",
     subnets: SUBNETS,
     fileSystem,
     region: "eu-west-1",

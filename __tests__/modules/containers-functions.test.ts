@@ -12,10 +12,10 @@ const AP_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fs
 function sharedWithAccessPoint(allowAnonymousAccess = false) {
   const stack = testStack();
   const fs = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-11111111",
     subnets: [
-      { id: "subnet-a", availabilityZone: "eu-west-1a" },
-      { id: "subnet-b", availabilityZone: "eu-west-1b" },
+      { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+      { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
     ],
     allowAnonymousAccess,
     accessPoints: { app: { path: "/app" } },
@@ -123,7 +123,7 @@ describe("lambdaFileSystemConfig", () => {
       fileSystem: fs,
       accessPoint,
       localMountPath: "/mnt/data",
-      subnetIds: ["subnet-a"],
+      subnetIds: ["subnet-0000000a"],
       securityGroupIds: ["sg-0123456789abcdef0"],
     });
     new LambdaFunction(stack, "function", {
@@ -140,7 +140,7 @@ describe("lambdaFileSystemConfig", () => {
         arn: expect.stringMatching(/^\$\{aws_efs_access_point\.shared_access-point-app_[0-9A-F]+\.arn\}$/),
         local_mount_path: "/mnt/data",
       },
-      vpc_config: { subnet_ids: ["subnet-a"], security_group_ids: ["sg-0123456789abcdef0"] },
+      vpc_config: { subnet_ids: ["subnet-0000000a"], security_group_ids: ["sg-0123456789abcdef0"] },
     });
     expect([...lambda.depends_on].sort()).toEqual([
       expect.stringMatching(/^aws_efs_mount_target\.shared_mount-target-eu-west-1a_/),
@@ -152,8 +152,8 @@ describe("lambdaFileSystemConfig", () => {
     lambdaFileSystemConfig({
       accessPoint: AP_ARN,
       localMountPath,
-      subnetIds: ["s"],
-      securityGroupIds: ["g"],
+      subnetIds: ["subnet-0000000a"],
+      securityGroupIds: ["sg-0000000a"],
     });
 
   test.each([["/mnt/data"], ["/mnt/a.b_c-1"], [`/mnt/${"x".repeat(155)}`]])("accepts %s", (path) => {
@@ -186,9 +186,23 @@ describe("lambdaFileSystemConfig", () => {
       lambdaFileSystemConfig({
         accessPoint: AP_ARN,
         localMountPath: path,
-        subnetIds: ["s"],
-        securityGroupIds: ["g"],
+        subnetIds: ["subnet-0000000a"],
+        securityGroupIds: ["sg-0000000a"],
       }),
     ).not.toThrow();
+  });
+
+  test("refuses malformed subnet and security-group ids, each named by its index", () => {
+    expect(() =>
+      lambdaFileSystemConfig({
+        accessPoint: AP_ARN,
+        localMountPath: "/mnt/data",
+        subnetIds: ["subnet-0000000a", "subnet-12345"],
+        securityGroupIds: ["sg-12345"],
+      }),
+    ).toThrow(
+      'subnetIds[1]: "subnet-12345" is not a subnet id such as "subnet-0123456789abcdef0"\n' +
+        '  - securityGroupIds[0]: "sg-12345" is not a security-group id such as "sg-0123456789abcdef0"',
+    );
   });
 });

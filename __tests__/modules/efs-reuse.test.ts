@@ -9,14 +9,14 @@ import { configsOf, parsePolicy, resourcesOf, synth, testStack } from "../helper
 // Tests of using the efs module many times, and with what exists already (issue #11).
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
 ];
 const FS_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0123456789abcdef0";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/teams/ci/deployer";
 
 function fileSystem(scope: Construct, id: string): SharedFileSystem {
-  return new SharedFileSystem(scope, id, { vpcId: "vpc-1", subnets: SUBNETS });
+  return new SharedFileSystem(scope, id, { vpcId: "vpc-11111111", subnets: SUBNETS });
 }
 
 function policyStatements(json: ReturnType<typeof synth>, fsConstructId: string) {
@@ -31,7 +31,7 @@ describe("SharedFileSystem used many times", () => {
     // GIVEN
     const stack = testStack();
     const role = new IamRole(stack, "app-role", { assumeRolePolicy: "{}" });
-    const group = new SecurityGroup(stack, "app-sg", { vpcId: "vpc-1" });
+    const group = new SecurityGroup(stack, "app-sg", { vpcId: "vpc-11111111" });
     const home = fileSystem(stack, "home");
     const media = fileSystem(stack, "media");
     // WHEN
@@ -63,8 +63,8 @@ describe("SharedFileSystem used many times", () => {
     // GIVEN
     const stack = testStack();
     const fs = fileSystem(stack, "shared");
-    const web = new SecurityGroup(new Construct(stack, "web"), "sg", { vpcId: "vpc-1" });
-    const batch = new SecurityGroup(new Construct(stack, "batch"), "sg", { vpcId: "vpc-1" });
+    const web = new SecurityGroup(new Construct(stack, "web"), "sg", { vpcId: "vpc-11111111" });
+    const batch = new SecurityGroup(new Construct(stack, "batch"), "sg", { vpcId: "vpc-11111111" });
     // WHEN
     fs.allowNfsFrom(web);
     fs.allowNfsFrom(batch);
@@ -211,7 +211,7 @@ describe("SharedFileSystem.fromAttributes", () => {
     const role = new IamRole(stack, "app-role", { assumeRolePolicy: "{}" });
     // WHEN
     imported.grantReadWrite(role);
-    imported.allowNfsFrom(new SecurityGroup(stack, "app-sg", { vpcId: "vpc-1" }));
+    imported.allowNfsFrom(new SecurityGroup(stack, "app-sg", { vpcId: "vpc-11111111" }));
     const json = synth(stack);
     // THEN
     expect(imported.fileSystemId).toBe("fs-0123456789abcdef0");
@@ -291,7 +291,7 @@ describe("access-point-scoped grants", () => {
   function withAccessPoint() {
     const stack = testStack();
     const fs = new SharedFileSystem(stack, "shared", {
-      vpcId: "vpc-1",
+      vpcId: "vpc-11111111",
       subnets: SUBNETS,
       accessPoints: { app: { path: "/app", posixUser: { uid: 1000, gid: 1000 } } },
     });

@@ -11,13 +11,13 @@ import {
 import { configsOf, onlyResource, parsePolicy, synth, testStack } from "../helpers/synth";
 
 const TWO_SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
 ];
 
 function build(props: Partial<SharedFileSystemProps> = {}, extend?: (fs: SharedFileSystem) => void) {
   const stack = testStack();
-  const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: TWO_SUBNETS, ...props });
+  const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-11111111", subnets: TWO_SUBNETS, ...props });
   extend?.(fs);
   return { stack, fs, json: synth(stack) };
 }
@@ -96,7 +96,7 @@ describe("SharedFileSystem", () => {
     test("puts one mount target in each subnet, behind the mount-target group", () => {
       const { json } = build();
       const mountTargets = configsOf(json, "aws_efs_mount_target");
-      expect(mountTargets.map((m) => m.subnet_id).sort()).toEqual(["subnet-a", "subnet-b"]);
+      expect(mountTargets.map((m) => m.subnet_id).sort()).toEqual(["subnet-0000000a", "subnet-0000000b"]);
       for (const mountTarget of mountTargets) {
         expect(mountTarget.security_groups).toEqual([expect.stringMatching(/mount-target-security-group/)]);
       }
@@ -141,7 +141,7 @@ describe("SharedFileSystem", () => {
 
     test("allowNfsFrom opens 2049 to another group", () => {
       const { json } = build({}, (fs) => {
-        const other = new SecurityGroup(fs.node.scope!, "batch-workers", { vpcId: "vpc-1" });
+        const other = new SecurityGroup(fs.node.scope!, "batch-workers", { vpcId: "vpc-11111111" });
         fs.allowNfsFrom(other);
       });
       const sources = configsOf(json, "aws_vpc_security_group_ingress_rule").map(
@@ -152,6 +152,61 @@ describe("SharedFileSystem", () => {
           expect.stringMatching(/batch-workers/),
           expect.stringMatching(/client-security-group/),
         ]),
+      );
+    });
+  });
+
+  describe("ids checked for their shape, as in the settings file", () => {
+    test("a malformed VPC id and subnet id are refused together, each with its field", () => {
+      // GIVEN the newcomer's mistakes: a short VPC id and a short subnet id
+      const subnets = [{ id: "subnet-12345", availabilityZone: "eu-west-1a" }, TWO_SUBNETS[1]!];
+      // WHEN / THEN one error lists both
+      expect(() => build({ vpcId: "vpc-123", subnets })).toThrow(
+        'Invalid props for test/shared:\n  - vpcId: "vpc-123" is not a VPC id such as "vpc-0123456789abcdef0"\n' +
+          '  - subnets[0].id: "subnet-12345" is not a subnet id such as "subnet-0123456789abcdef0"',
+      );
+    });
+
+    test("a malformed AZ name of a subnet is refused", () => {
+      const subnets = [TWO_SUBNETS[0]!, { id: "subnet-0000000b", availabilityZone: "euwest1b" }];
+      expect(() => build({ subnets })).toThrow(
+        /subnets\[1\]\.availabilityZone: "euwest1b" is not an AZ name/,
+      );
+    });
+
+    test("ids that are tokens (another resource's attributes) are not checked at synth", () => {
+      const vpcId = Token.asString(Lazy.stringValue({ produce: () => "vpc-from-elsewhere" }));
+      const subnets = TWO_SUBNETS.map((s) => ({
+        ...s,
+        id: Token.asString(Lazy.stringValue({ produce: () => "x" })),
+      }));
+      expect(() => build({ vpcId, subnets })).not.toThrow();
+    });
+
+    test("allowNfsFrom refuses a security group of another VPC, known at synth", () => {
+      // GIVEN a group created in the same app, in a different VPC
+      const attempt = () =>
+        build({}, (fs) => {
+          fs.allowNfsFrom(new SecurityGroup(fs.node.scope!, "elsewhere", { vpcId: "vpc-22222222" }));
+        });
+      // WHEN / THEN
+      expect(attempt).toThrow(
+        'Invalid props for test/shared.allowNfsFrom:\n  - source: security group test/elsewhere is in VPC "vpc-22222222", but the mount targets are in "vpc-11111111"',
+      );
+    });
+
+    test("allowNfsFrom takes a group whose VPC is a token, or a literal group id", () => {
+      const { json } = build({}, (fs) => {
+        const vpcId = Token.asString(Lazy.stringValue({ produce: () => "vpc-22222222" }));
+        fs.allowNfsFrom(new SecurityGroup(fs.node.scope!, "later", { vpcId }));
+        fs.allowNfsFrom("sg-0123456789abcdef0");
+      });
+      expect(configsOf(json, "aws_vpc_security_group_ingress_rule")).toHaveLength(3);
+    });
+
+    test("allowNfsFrom refuses a malformed group id", () => {
+      expect(() => build({}, (fs) => fs.allowNfsFrom("sg-12345"))).toThrow(
+        /source: "sg-12345" is not a security-group id such as "sg-0123456789abcdef0"/,
       );
     });
   });
@@ -321,7 +376,7 @@ describe("SharedFileSystem", () => {
       ],
       [
         "two subnets in one AZ",
-        { subnets: [TWO_SUBNETS[0], { id: "subnet-c", availabilityZone: "eu-west-1a" }] },
+        { subnets: [TWO_SUBNETS[0], { id: "subnet-0000000c", availabilityZone: "eu-west-1a" }] },
         /subnets: has more than one subnet in \["eu-west-1a"\]; EFS allows one mount target per AZ/,
       ],
       [

@@ -5,8 +5,8 @@ import { EfsMonitoring, EfsMonitoringProps } from "../../modules/monitoring";
 import { configsOf, onlyResource, parsePolicy, ResourceConfig, synth, testStack } from "../helpers/synth";
 
 const TWO_SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
 ];
 const FS_ID = /^\$\{aws_efs_file_system\.shared_file-system_[0-9A-F]+\.id\}$/;
 const TOPIC_ARN = /^\$\{aws_sns_topic\.monitoring_alarm-topic_[0-9A-F]+\.arn\}$/;
@@ -17,7 +17,11 @@ function build(
   fileSystem: Partial<SharedFileSystemProps> = {},
 ) {
   const stack = testStack();
-  const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: TWO_SUBNETS, ...fileSystem });
+  const fs = new SharedFileSystem(stack, "shared", {
+    vpcId: "vpc-11111111",
+    subnets: TWO_SUBNETS,
+    ...fileSystem,
+  });
   const construct = new EfsMonitoring(stack, "monitoring", {
     fileSystem: fs,
     region: "eu-west-1",
@@ -433,7 +437,7 @@ describe("EfsMonitoring: backup alarms and publishers", () => {
     monitoringProps: Partial<EfsMonitoringProps> = {},
   ) {
     const stack = testStack();
-    const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: TWO_SUBNETS });
+    const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-11111111", subnets: TWO_SUBNETS });
     const monitoring = new EfsMonitoring(stack, "monitoring", {
       fileSystem: fs,
       region: "eu-west-1",

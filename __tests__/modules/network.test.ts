@@ -1,3 +1,4 @@
+import { Lazy, Token } from "cdktf";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Network } from "../../modules/network";
 import {
@@ -258,23 +259,62 @@ describe("Network", () => {
 
   describe("fromExisting", () => {
     const existing = {
-      vpcId: "vpc-123",
+      vpcId: "vpc-12312312",
       availabilityZones: AZS,
       publicSubnets: [
-        { id: "subnet-a", availabilityZone: "eu-west-1a" },
-        { id: "subnet-b", availabilityZone: "eu-west-1b" },
+        { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+        { id: "subnet-0000000b", availabilityZone: "eu-west-1b" },
       ],
       privateSubnets: [
-        { id: "subnet-c", availabilityZone: "eu-west-1a" },
-        { id: "subnet-d", availabilityZone: "eu-west-1b" },
+        { id: "subnet-0000000c", availabilityZone: "eu-west-1a" },
+        { id: "subnet-0000000d", availabilityZone: "eu-west-1b" },
       ],
     };
 
     test("returns the given VPC and subnets", () => {
       expect(Network.fromExisting(existing).privateSubnets.map((s) => s.id)).toEqual([
-        "subnet-c",
-        "subnet-d",
+        "subnet-0000000c",
+        "subnet-0000000d",
       ]);
+    });
+
+    test("refuses a malformed VPC id, a malformed subnet id and an empty publicSubnets in one error", () => {
+      // GIVEN the newcomer's mistakes
+      const attempt = () =>
+        Network.fromExisting({
+          ...existing,
+          vpcId: "vpc-123",
+          publicSubnets: [],
+          privateSubnets: [
+            { id: "subnet-12345", availabilityZone: "eu-west-1a" },
+            existing.privateSubnets[1]!,
+          ],
+        });
+      // WHEN / THEN one message, every problem named by its field
+      expect(attempt).toThrow(
+        "Invalid props for Network.fromExisting:\n" +
+          '  - vpcId: "vpc-123" is not a VPC id such as "vpc-0123456789abcdef0"\n' +
+          '  - publicSubnets: needs a subnet in each of availabilityZones; none in ["eu-west-1a","eu-west-1b"]\n' +
+          '  - privateSubnets[0].id: "subnet-12345" is not a subnet id such as "subnet-0123456789abcdef0"',
+      );
+    });
+
+    test("refuses a tier that leaves an AZ without a subnet", () => {
+      expect(() =>
+        Network.fromExisting({ ...existing, privateSubnets: [existing.privateSubnets[0]!] }),
+      ).toThrow('privateSubnets: needs a subnet in each of availabilityZones; none in ["eu-west-1b"]');
+    });
+
+    test("takes ids and AZs that are tokens (from remote state) without checking them", () => {
+      const token = (value: string) => Token.asString(Lazy.stringValue({ produce: () => value }));
+      expect(() =>
+        Network.fromExisting({
+          vpcId: token("vpc"),
+          availabilityZones: [token("a"), token("b")],
+          publicSubnets: [{ id: token("p"), availabilityZone: token("a") }],
+          privateSubnets: [{ id: token("q"), availabilityZone: token("b") }],
+        }),
+      ).not.toThrow();
     });
 
     test("rejects two private subnets in one AZ", () => {
@@ -282,8 +322,8 @@ describe("Network", () => {
         Network.fromExisting({
           ...existing,
           privateSubnets: [
-            { id: "subnet-c", availabilityZone: "eu-west-1a" },
-            { id: "subnet-d", availabilityZone: "eu-west-1a" },
+            { id: "subnet-0000000c", availabilityZone: "eu-west-1a" },
+            { id: "subnet-0000000d", availabilityZone: "eu-west-1a" },
           ],
         }),
       ).toThrow(/privateSubnets: needs one subnet per AZ, got AZs \["eu-west-1a","eu-west-1a"\]/);
@@ -294,8 +334,8 @@ describe("Network", () => {
         Network.fromExisting({
           ...existing,
           publicSubnets: [
-            { id: "subnet-a", availabilityZone: "eu-west-1a" },
-            { id: "subnet-b", availabilityZone: "eu-west-1c" },
+            { id: "subnet-0000000a", availabilityZone: "eu-west-1a" },
+            { id: "subnet-0000000b", availabilityZone: "eu-west-1c" },
           ],
         }),
       ).toThrow(/publicSubnets: subnet AZ "eu-west-1c" is not in availabilityZones/);

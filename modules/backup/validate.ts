@@ -1,7 +1,7 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EbsSnapshotBackupProps } from "./ebs-snapshot-backup";
 import type { AwsBackupPlanProps } from "./aws-backup-plan";
-import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN } from "../shared/patterns";
+import { AZ_NAME_PATTERN, KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN, NOT_AN_AZ_NAME } from "../shared/patterns";
 
 export const DEFAULT_SOURCE_PATH = "/mnt/shared-home";
 export const DEFAULT_MOUNT_PATH = "/mnt/backup";
@@ -72,12 +72,7 @@ function isInside(path: string, parent: string): boolean {
 /** Every rule of the EBS-snapshot backup, checked at synth; all problems are reported at once. */
 export function validateEbsSnapshotBackupProps(path: string, props: EbsSnapshotBackupProps): void {
   const errors = new ValidationErrors(path);
-  errors.checkFormat(
-    "availabilityZone",
-    props.availabilityZone,
-    AZ_NAME_PATTERN,
-    'is not an AZ name such as "eu-west-1a"',
-  );
+  errors.checkFormat("availabilityZone", props.availabilityZone, AZ_NAME_PATTERN, NOT_AN_AZ_NAME);
   checkName(errors, props.name);
   checkWholeNumber(errors, "volumeSizeGiB", props.volumeSizeGiB, GP3_SIZE_GIB.min, GP3_SIZE_GIB.max, "GiB");
   checkKmsKeyArn(errors, props.kmsKeyArn);

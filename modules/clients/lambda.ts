@@ -80,6 +80,8 @@ export function lambdaFileSystemConfig(props: LambdaFileSystemConfigProps): Lamb
   ] as const) {
     if (isKnown(list)) errors.check(list.length > 0, field, "is empty; a function on EFS runs in the VPC");
   }
+  errors.checkIds("subnetIds", props.subnetIds, "subnet");
+  errors.checkIds("securityGroupIds", props.securityGroupIds, "security group");
   errors.throwIfAny();
   return {
     fileSystemConfig: { arn: accessPointArn, localMountPath: path },

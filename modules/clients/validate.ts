@@ -4,7 +4,7 @@ import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { EfsClientsProps } from "./index";
 import { estimatedUserDataBytes, heredocConflicts, MountSettings, USER_DATA_MAX_BYTES } from "./user-data";
 import { CLIENT_ACCESS_LEVELS, MOUNT_METHODS, PLACEMENTS } from "./types";
-import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN } from "../shared/patterns";
+import { KMS_KEY_ARN_PATTERN, NOT_A_KMS_KEY_ARN, NOT_A_VPC_ID, VPC_ID_PATTERN } from "../shared/patterns";
 import { syncSettings, validateFleetProps } from "./code-sync";
 
 /**
@@ -100,6 +100,8 @@ function oneOf(
 }
 
 function validateSubnets(errors: ValidationErrors, props: EfsClientsProps): void {
+  errors.checkFormat("vpcId", props.vpcId, VPC_ID_PATTERN, NOT_A_VPC_ID);
+  errors.checkSubnets("subnets", props.subnets);
   errors.check(
     props.subnets.length >= 1,
     "subnets",

@@ -9,6 +9,12 @@ import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { accountIdOfArn } from "../shared/arn";
 import { jsonDocument } from "../shared/json";
+import {
+  ACCESS_POINT_ARN_PATTERN,
+  NOT_A_SECURITY_GROUP_ID,
+  ROLE_ARN_PATTERN,
+  SECURITY_GROUP_ID_PATTERN,
+} from "../shared/patterns";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 
 /** The NFS port; EFS mount targets listen on nothing else. */
@@ -107,13 +113,11 @@ const METHOD_OF: Record<AccessLevel, string> = {
   root: "grantRootAccess",
 };
 
-/** Role ARN, with an optional path: `arn:aws:iam::111122223333:role/path/to/name`. */
-export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[!-~]*\/)?([\w+=,.@-]{1,64})$/;
-/** An access point ARN, as Lambda and IAM conditions take it. */
-export const ACCESS_POINT_ARN_PATTERN =
-  /^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point\/(fsap-[0-9a-f]{8,40})$/;
-/** A security-group id: `sg-` and 8 or 17 hex digits. */
-export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** The VPC a security-group construct was given, when it is a literal; undefined otherwise. */
+function literalVpcIdOf(source: NfsSource): string | undefined {
+  const vpcId = (source as Partial<Pick<SecurityGroup, "vpcIdInput">>).vpcIdInput;
+  return typeof vpcId === "string" && isKnown(vpcId) ? vpcId : undefined;
+}
 
 /** What the base class needs to know about the concrete file system. */
 interface Principal {
@@ -157,6 +161,14 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
   /** The group on the mount targets, for NFS ingress rules; undefined when unknown. */
   protected abstract readonly nfsTargetSecurityGroupId: string | undefined;
 
+  /**
+   * The VPC of the mount targets when known at synth (a literal `vpcId`), so that `allowNfsFrom`
+   * can refuse a security group of another VPC; undefined when unknown.
+   */
+  protected get mountTargetVpcId(): string | undefined {
+    return undefined;
+  }
+
   private readonly grantLabels = new Set<string>();
   /** Sources already allowed: the construct itself, or the id string's key. */
   private readonly nfsSources = new Set<unknown>();
@@ -196,16 +208,18 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     let sourceId: string;
     let from: string;
     if (typeof source === "string") {
-      errors.checkFormat(
-        "source",
-        source,
-        SECURITY_GROUP_ID_PATTERN,
-        'is not a security-group id such as "sg-0123456789abcdef0"',
-      );
+      errors.checkFormat("source", source, SECURITY_GROUP_ID_PATTERN, NOT_A_SECURITY_GROUP_ID);
       key = isKnown(source) ? source : `ref-${hashOf(expressionOf(this, source))}`;
       sourceId = source;
       from = source;
     } else {
+      const sourceVpc = literalVpcIdOf(source);
+      const ownVpc = this.mountTargetVpcId;
+      errors.check(
+        sourceVpc === undefined || ownVpc === undefined || sourceVpc === ownVpc,
+        "source",
+        `security group ${source.node.path} is in VPC ${show(sourceVpc)}, but the mount targets are in ${show(ownVpc)}; EC2 refuses a rule naming a group of another VPC unless the two are peered, and NFS would not pass. Use a group of ${show(ownVpc)}`,
+      );
       key = constructKey(source);
       sourceId = source.id;
       from = source.node.path;

@@ -22,6 +22,7 @@ import {
   ThroughputMode,
 } from "./types";
 import { jsonDocument } from "../shared/json";
+import { isKnown } from "../shared/validation";
 
 export * from "./types";
 export { FileSystemBase, NFS_PORT } from "./grants";
@@ -179,6 +180,11 @@ export class SharedFileSystem extends FileSystemBase {
   protected readonly policyNamePrefix: string;
   protected readonly knownAccountId = undefined;
   protected readonly nfsTargetSecurityGroupId: string;
+  private readonly literalVpcId: string | undefined;
+
+  protected override get mountTargetVpcId(): string | undefined {
+    return this.literalVpcId;
+  }
 
   private readonly namePrefix: string;
 
@@ -194,6 +200,7 @@ export class SharedFileSystem extends FileSystemBase {
   constructor(scope: Construct, id: string, props: SharedFileSystemProps) {
     super(scope, id);
     validateFileSystemProps(this.node.path, props);
+    this.literalVpcId = isKnown(props.vpcId) ? props.vpcId : undefined;
 
     this.namePrefix = props.name ?? "shared-home";
     this.policyNamePrefix = `${this.namePrefix}-efs`;

@@ -1,6 +1,5 @@
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import type { SharedFileSystemAttributes, SharedFileSystemProps } from "./index";
-import { SECURITY_GROUP_ID_PATTERN } from "./grants";
 import {
   LIFECYCLE_TRANSITION_DAYS,
   LifecycleTransition,
@@ -13,9 +12,13 @@ import {
   isKmsAliasArn,
   KMS_KEY_ARN_PATTERN,
   NOT_A_KMS_KEY_ARN,
+  NOT_A_SECURITY_GROUP_ID,
+  NOT_A_VPC_ID,
   regionOfArnText,
   regionOfAz,
   REGION_PATTERN,
+  SECURITY_GROUP_ID_PATTERN,
+  VPC_ID_PATTERN,
 } from "../shared/patterns";
 
 const PERFORMANCE_MODES = Object.values(PerformanceMode) as string[];
@@ -131,6 +134,8 @@ function validatePlacement(
   props: SharedFileSystemProps,
   performanceMode: string,
 ): void {
+  errors.checkFormat("vpcId", props.vpcId, VPC_ID_PATTERN, NOT_A_VPC_ID);
+  errors.checkSubnets("subnets", props.subnets);
   const zones = props.subnets.map((subnet) => subnet.availabilityZone);
   const knownZones = zones.filter((zone) => isKnown(zone));
   const duplicates = knownZones.filter((zone, i) => knownZones.indexOf(zone) !== i);
@@ -310,7 +315,7 @@ export function validateFileSystemAttributes(
     "mountTargetSecurityGroupId",
     attributes.mountTargetSecurityGroupId,
     SECURITY_GROUP_ID_PATTERN,
-    'is not a security-group id such as "sg-0123456789abcdef0"',
+    NOT_A_SECURITY_GROUP_ID,
   );
   errors.throwIfAny();
   const match = isKnown(attributes.fileSystemArn)

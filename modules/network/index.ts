@@ -11,9 +11,9 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, Ipv4Block, parseCidr } from "../shared/cidr";
-import { show, ValidationErrors } from "../shared/validation";
+import { isKnown, show, ValidationErrors } from "../shared/validation";
 import { accountIdOfArn } from "../shared/arn";
-import { AZ_NAME_PATTERN } from "../shared/patterns";
+import { AZ_NAME_PATTERN, NOT_A_VPC_ID, NOT_AN_AZ_NAME, VPC_ID_PATTERN } from "../shared/patterns";
 import { jsonDocument } from "../shared/json";
 import { checkVpcEndpointOptions, PrivateEndpoints, VpcEndpointOptions } from "./endpoints";
 
@@ -120,14 +120,23 @@ export class Network extends Construct implements NetworkRef {
   /** Uses an existing VPC and subnets instead of creating them. */
   static fromExisting(attrs: NetworkRef): NetworkRef {
     const errors = new ValidationErrors("Network.fromExisting");
+    errors.checkFormat("vpcId", attrs.vpcId, VPC_ID_PATTERN, NOT_A_VPC_ID);
+    const zonesKnown = isKnown(attrs.availabilityZones) && attrs.availabilityZones.every((z) => isKnown(z));
     const zones = new Set(attrs.availabilityZones);
-    errors.check(
-      zones.size >= 2,
-      "availabilityZones",
-      `needs at least 2 distinct AZs, got ${show(attrs.availabilityZones)}`,
-    );
+    if (zonesKnown) {
+      errors.check(
+        zones.size >= 2,
+        "availabilityZones",
+        `needs at least 2 distinct AZs, got ${show(attrs.availabilityZones)}`,
+      );
+      for (const zone of zones)
+        errors.checkFormat("availabilityZones", zone, AZ_NAME_PATTERN, NOT_AN_AZ_NAME);
+    }
     for (const tier of ["publicSubnets", "privateSubnets"] as const) {
+      errors.checkSubnets(tier, attrs[tier]);
+      if (!isKnown(attrs[tier])) continue;
       const subnetZones = attrs[tier].map((s) => s.availabilityZone);
+      if (!zonesKnown || !subnetZones.every((zone) => isKnown(zone))) continue;
       errors.check(
         new Set(subnetZones).size === subnetZones.length,
         tier,
@@ -140,6 +149,14 @@ export class Network extends Construct implements NetworkRef {
           `subnet AZ ${show(zone)} is not in availabilityZones ${show([...zones])}`,
         );
       }
+      // The clients and the backup host go in the public tier and the mount targets in the private
+      // one, each in every AZ: a tier that misses an AZ (or is empty) leaves it without either.
+      const missing = [...zones].filter((zone) => !subnetZones.includes(zone));
+      errors.check(
+        missing.length === 0,
+        tier,
+        `needs a subnet in each of availabilityZones; none in ${show(missing)}`,
+      );
     }
     errors.throwIfAny();
     return attrs;
@@ -316,7 +333,7 @@ function planSubnets(path: string, props: NetworkProps): SubnetPlan {
     `has duplicates ${show(duplicates)}; each AZ once`,
   );
   for (const zone of zones) {
-    errors.checkFormat("availabilityZones", zone, AZ_NAME_PATTERN, 'is not an AZ name such as "eu-west-1a"');
+    errors.checkFormat("availabilityZones", zone, AZ_NAME_PATTERN, NOT_AN_AZ_NAME);
   }
   const retention = props.flowLogs?.retentionDays;
   if (retention !== undefined) {

@@ -5,6 +5,8 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** An availability-zone name: "eu-west-1a". */
 export const AZ_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+/** What a module prop that fails `AZ_NAME_PATTERN` is told. */
+export const NOT_AN_AZ_NAME = 'is not an AZ name such as "eu-west-1a"';
 
 /**
  * A KMS key or alias ARN in any partition. The resource part takes no whitespace: a key id is a
@@ -45,6 +47,22 @@ export const MAX_TAGS_PER_RESOURCE = 50;
 
 /** An existing VPC's id: "vpc-0123456789abcdef0" (8 or 17 hex digits). */
 export const VPC_ID_PATTERN = /^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/;
+/** What a module prop that fails `VPC_ID_PATTERN` is told. */
+export const NOT_A_VPC_ID = 'is not a VPC id such as "vpc-0123456789abcdef0"';
 
 /** An existing subnet's id: "subnet-0123456789abcdef0" (8 or 17 hex digits). */
 export const SUBNET_ID_PATTERN = /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/;
+/** What a module prop that fails `SUBNET_ID_PATTERN` is told. */
+export const NOT_A_SUBNET_ID = 'is not a subnet id such as "subnet-0123456789abcdef0"';
+
+/** A security-group id: `sg-` and 8 or 17 hex digits. */
+export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** What a module prop that fails `SECURITY_GROUP_ID_PATTERN` is told. */
+export const NOT_A_SECURITY_GROUP_ID = 'is not a security-group id such as "sg-0123456789abcdef0"';
+
+/** Role ARN, with an optional path: `arn:aws:iam::111122223333:role/path/to/name`. */
+export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[!-~]*\/)?([\w+=,.@-]{1,64})$/;
+
+/** An access point ARN, as Lambda and IAM conditions take it. */
+export const ACCESS_POINT_ARN_PATTERN =
+  /^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point\/(fsap-[0-9a-f]{8,40})$/;

@@ -1,6 +1,12 @@
 import { Token } from "cdktf";
 import {
+  AZ_NAME_PATTERN,
   MAX_TAGS_PER_RESOURCE,
+  NOT_A_SECURITY_GROUP_ID,
+  NOT_A_SUBNET_ID,
+  NOT_AN_AZ_NAME,
+  SECURITY_GROUP_ID_PATTERN,
+  SUBNET_ID_PATTERN,
   TAG_KEY_MAX_LENGTH,
   TAG_TEXT_PATTERN,
   TAG_VALUE_MAX_LENGTH,
@@ -29,6 +35,36 @@ export class ValidationErrors {
     this.check(pattern.test(value), prop, `${show(value)} ${problem}`);
   }
 
+  /**
+   * Checks each literal subnet of `subnets` for the shape of its id and AZ name, as the settings file
+   * is checked: a malformed id otherwise passes synth and the offline plan and fails only at apply.
+   */
+  checkSubnets(
+    prop: string,
+    subnets: readonly { readonly id: string; readonly availabilityZone: string }[],
+  ): void {
+    if (!isKnown(subnets)) return;
+    subnets.forEach((subnet, i) => {
+      this.checkFormat(`${prop}[${i}].id`, subnet.id, SUBNET_ID_PATTERN, NOT_A_SUBNET_ID);
+      this.checkFormat(
+        `${prop}[${i}].availabilityZone`,
+        subnet.availabilityZone,
+        AZ_NAME_PATTERN,
+        NOT_AN_AZ_NAME,
+      );
+    });
+  }
+
+  /** Checks each literal id of a list of subnet ids or of security-group ids for its shape. */
+  checkIds(prop: string, ids: readonly string[], kind: "subnet" | "security group"): void {
+    if (!isKnown(ids)) return;
+    const [pattern, problem] =
+      kind === "subnet"
+        ? [SUBNET_ID_PATTERN, NOT_A_SUBNET_ID]
+        : [SECURITY_GROUP_ID_PATTERN, NOT_A_SECURITY_GROUP_ID];
+    ids.forEach((id, i) => this.checkFormat(`${prop}[${i}]`, id, pattern, problem));
+  }
+
   add(prop: string, message: string): void {
     this.problems.push(`${prop}: ${message}`);
   }
@@ -40,19 +76,66 @@ export class ValidationErrors {
   /** Throws one error listing every recorded problem; does nothing when there are none. */
   throwIfAny(): void {
     if (this.problems.length === 0) return;
-    throw new PropsValidationError(this.constructPath, this.problems);
+    const error = new PropsValidationError(this.constructPath, this.problems);
+    printOnceIfUncaught();
+    throw error;
   }
 }
 
-/** Thrown by a construct whose props break one or more rules; `problems` holds one line per rule. */
+/** Marks our errors across copies of this package in one process (two versions installed side by side). */
+const PROPS_VALIDATION_ERROR = Symbol.for("cdktf-efs-shared-home.PropsValidationError");
+
+/**
+ * Thrown by a construct whose props break one or more rules; `problems` holds one line per rule.
+ * `constructPath` and `problems` are not enumerable: Node prints an uncaught error's enumerable
+ * properties after its stack, which repeated every problem.
+ */
 export class PropsValidationError extends Error {
-  constructor(
-    readonly constructPath: string,
-    readonly problems: readonly string[],
-  ) {
+  declare readonly constructPath: string;
+  declare readonly problems: readonly string[];
+
+  constructor(constructPath: string, problems: readonly string[]) {
     super(`Invalid props for ${constructPath}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "PropsValidationError";
+    Object.defineProperties(this, {
+      name: { value: "PropsValidationError", configurable: true, writable: true },
+      constructPath: { value: constructPath },
+      problems: { value: Object.freeze([...problems]) },
+      [PROPS_VALIDATION_ERROR]: { value: true },
+    });
   }
+}
+
+/** True for a `PropsValidationError` of any copy of this package. */
+export function isPropsValidationError(error: unknown): error is PropsValidationError {
+  return typeof error === "object" && error !== null && PROPS_VALIDATION_ERROR in error;
+}
+
+/**
+ * Left to Node, an uncaught `PropsValidationError` prints the throwing source line, a 10-frame stack
+ * that only ever points into this package, and the problems again; `cdktf synth` shows an app's
+ * stderr twice (live, then in its summary), so that became 45 lines for a 2-line problem. When the
+ * app has no `uncaughtException` listener of its own, this adds one for the rest of the current
+ * turn of the event loop (which covers a throw at the top level and an unhandled rejection of an
+ * async `main`): it prints the message alone and exits with status 1. Any other error it hands back
+ * to Node's default report; an error the app catches leaves nothing behind.
+ */
+function printOnceIfUncaught(): void {
+  if (typeof process === "undefined" || typeof process.listenerCount !== "function") return;
+  if (process.listenerCount("uncaughtException") > 0) return;
+  const onUncaught = (error: unknown): void => {
+    process.off("uncaughtException", onUncaught);
+    if (isPropsValidationError(error)) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    if (process.listenerCount("uncaughtException") > 0) return;
+    // Thrown again as Node would report it; the marker comment keeps Node from quoting this line.
+    process.nextTick(() => {
+      throw error; // node-do-not-add-exception-line
+    });
+  };
+  process.on("uncaughtException", onUncaught);
+  setImmediate(() => process.off("uncaughtException", onUncaught)).unref();
 }
 
 /** True for a literal value we can check at synth; tokens resolve only at apply time. */
