@@ -121,7 +121,10 @@ export function suiteSection(
       .join(", ")})`,
     seconds(terraform.userMs + terraform.systemMs),
     run.exitCode === 0 ? tests : `exit ${run.exitCode}: ${tests}`,
-    verdict(run.wallMs, kind === "cold" ? SUITE_TARGETS.coldMs : SUITE_TARGETS.warmMs, seconds),
+    // A failed run proves no time.
+    run.exitCode === 0
+      ? verdict(run.wallMs, kind === "cold" ? SUITE_TARGETS.coldMs : SUITE_TARGETS.warmMs, seconds)
+      : "✗ failed",
   ]);
   const args = options.jestArgs.length > 0 ? ` -- ${options.jestArgs.join(" ")}` : "";
   const markdown = [

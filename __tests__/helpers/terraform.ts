@@ -1,3 +1,18 @@
+/**
+ * The offline terraform harness: mock credentials and a local backend written next to a synthesized
+ * stack (never into what we ship), then `init`, `validate`, `plan -refresh=false`, `show -json`.
+ *
+ * Three mechanisms keep the suite fast; use them when you add a test that runs terraform:
+ * - Plan (or validate) the stacks a test file needs TOGETHER: `planStacks` / `validateStacks` make them
+ *   child modules of one configuration, so each terraform command (each loads the 700 MB provider,
+ *   2–4 s of CPU) runs once for all of them. Collect your stacks in one `beforeAll`.
+ * - Every result is cached on disk by the hash of all its inputs (helpers/test-cache.ts): an unchanged
+ *   stack is not planned again on the next run; a changed one always is.
+ * - Example apps are checked from ONE packed and installed consumer app per content of the repository
+ *   (`sharedConsumerApp` in package/consumer-app.ts): add an `examples/<name>/main.ts` and its
+ *   expectations in `__tests__/examples/<name>.ts`; do not pack again.
+ * `npm run bench -- --suite` counts the terraform commands a run makes.
+ */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
