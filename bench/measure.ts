@@ -7,8 +7,8 @@ import type { Measurement } from "./stats";
 /**
  * Runs the command under python3, which every machine that runs this project has, because node cannot
  * read a child's peak memory and GNU time is often missing. ru_maxrss of RUSAGE_CHILDREN is the
- * largest resident set of any process in the tree, as GNU time's %M reports it; its ru_utime +
- * ru_stime is the CPU time of the whole tree. The wall time is taken
+ * largest resident set of any process in the tree, as GNU time's %M reports it; its ru_utime and
+ * ru_stime are the user and system CPU time of the whole tree (of every process that was waited for). The wall time is taken
  * around the command only, without python's own start-up.
  */
 const MEASURE_PY = `
@@ -17,9 +17,11 @@ start = time.perf_counter()
 code = subprocess.call(sys.argv[2:])
 wall_ms = (time.perf_counter() - start) * 1000
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+user_ms = usage.ru_utime * 1000
+sys_ms = usage.ru_stime * 1000
 with open(sys.argv[1], "w") as result:
-    json.dump({"wallMs": wall_ms, "maxRssKb": usage.ru_maxrss, "cpuMs": cpu_ms, "exitCode": code}, result)
+    json.dump({"wallMs": wall_ms, "maxRssKb": usage.ru_maxrss, "cpuMs": user_ms + sys_ms,
+               "userMs": user_ms, "systemMs": sys_ms, "exitCode": code}, result)
 `;
 
 export interface MeasuredRun extends Measurement {

@@ -8,6 +8,9 @@ export interface Measurement {
   readonly maxRssKb: number;
   /** User + system CPU time of every process in the command's tree: what it costs a shared machine. */
   readonly cpuMs?: number;
+  /** The user and the system (kernel) part of `cpuMs`. */
+  readonly userMs?: number;
+  readonly systemMs?: number;
   readonly exitCode: number;
 }
 
@@ -117,4 +120,42 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   const line = (cells: readonly string[]) =>
     `| ${cells.map((cell, column) => cell + " ".repeat(widths[column] - [...cell].length)).join(" | ")} |`;
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+}
+
+/** What the terraform commands of a run cost, from the log `bench/terraform-shim.sh` writes. */
+export interface TerraformCommands {
+  readonly count: number;
+  readonly failed: number;
+  /** Commands per subcommand, most frequent first: `{ plan: 9, show: 9, init: 5 }`. */
+  readonly bySubcommand: Readonly<Record<string, number>>;
+  /** CPU time of the commands and their provider processes. */
+  readonly userMs: number;
+  readonly systemMs: number;
+}
+
+/**
+ * Reads the shim's log: one line per command, tab-separated: subcommand, exit code, wall, user and
+ * system seconds, directory. A line that does not parse is an error, not a zero.
+ */
+export function terraformCommands(log: string): TerraformCommands {
+  const counts = new Map<string, number>();
+  let failed = 0;
+  let userMs = 0;
+  let systemMs = 0;
+  const lines = log.split("\n").filter((line) => line.trim() !== "");
+  for (const line of lines) {
+    const [subcommand, code, , user, system] = line.split("\t");
+    const numbers = [code, user, system].map(Number);
+    if (!subcommand || numbers.some((n) => !Number.isFinite(n)) || [code, user, system].includes("")) {
+      throw new Error(`terraformCommands: cannot read the log line ${JSON.stringify(line)}`);
+    }
+    counts.set(subcommand, (counts.get(subcommand) ?? 0) + 1);
+    if (numbers[0] !== 0) failed++;
+    userMs += numbers[1] * 1000;
+    systemMs += numbers[2] * 1000;
+  }
+  const bySubcommand = Object.fromEntries(
+    [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+  );
+  return { count: lines.length, failed, bySubcommand, userMs, systemMs };
 }

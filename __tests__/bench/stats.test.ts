@@ -4,6 +4,7 @@ import {
   markdownTable,
   median,
   summarize,
+  terraformCommands,
   verdict,
 } from "../../bench/stats";
 
@@ -109,5 +110,38 @@ describe("markdownTable", () => {
     expect(() => markdownTable(["a", "b"], [["1"]])).toThrow(
       "markdownTable: a row has 1 cells, the header 2",
     );
+  });
+});
+
+describe("terraformCommands", () => {
+  test("counts the shim's commands by subcommand and adds up their CPU and failures", () => {
+    // GIVEN three commands as bench/terraform-shim.sh logs them
+    const log = [
+      "init\t0\t0.512\t0.101\t0.050\t/tmp/a",
+      "plan\t0\t9.100\t5.000\t1.250\t/tmp/a",
+      "plan\t1\t2.000\t1.000\t0.250\t/tmp/b",
+      "",
+    ].join("\n");
+
+    // WHEN
+    const commands = terraformCommands(log);
+
+    // THEN
+    expect(commands).toEqual({
+      count: 3,
+      failed: 1,
+      bySubcommand: { plan: 2, init: 1 },
+      userMs: 6101,
+      systemMs: 1550,
+    });
+    expect(Object.keys(commands.bySubcommand)).toEqual(["plan", "init"]);
+  });
+
+  test("refuses a line it cannot read instead of counting it as free", () => {
+    expect(() => terraformCommands("plan\t0\t1.0\n")).toThrow(/cannot read the log line "plan\\t0\\t1.0"/);
+  });
+
+  test("an empty log is no command", () => {
+    expect(terraformCommands("")).toMatchObject({ count: 0, userMs: 0, systemMs: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { planStack, PlanJson, PlanResult, runTerraform } from "./terraform";
+import { planStack, PlanJson, PlanResult, providersSchemaJson } from "./terraform";
 
 /**
  * A Terraform state "as if the base plan had been applied", built without AWS: it lets a test plan
@@ -48,9 +48,9 @@ interface SchemaBlock {
 /** Resource schemas of hashicorp/aws by type, as the provider in `stackDir` reports them. */
 export type ResourceSchemas = Record<string, { version: number; block: SchemaBlock }>;
 
-/** Reads the AWS provider's resource schemas from a stack directory that `planStack` initialized. */
+/** The AWS provider's resource schemas, as the provider a stack directory pins reports them. */
 export async function providerSchemas(stackDir: string): Promise<ResourceSchemas> {
-  const stdout = await runTerraform(stackDir, ["providers", "schema", "-json"]);
+  const stdout = await providersSchemaJson(stackDir);
   return JSON.parse(stdout).provider_schemas[AWS_PROVIDER].resource_schemas;
 }
 

@@ -1,3 +1,18 @@
+/**
+ * The offline terraform harness: mock credentials and a local backend written next to a synthesized
+ * stack (never into what we ship), then `init`, `validate`, `plan -refresh=false`, `show -json`.
+ *
+ * Three mechanisms keep the suite fast; use them when you add a test that runs terraform:
+ * - Plan (or validate) the stacks a test file needs TOGETHER: `planStacks` / `validateStacks` make them
+ *   child modules of one configuration, so each terraform command (each loads the 700 MB provider,
+ *   2–4 s of CPU) runs once for all of them. Collect your stacks in one `beforeAll`.
+ * - Every result is cached on disk by the hash of all its inputs (helpers/test-cache.ts): an unchanged
+ *   stack is not planned again on the next run; a changed one always is.
+ * - Example apps are checked from ONE packed and installed consumer app per content of the repository
+ *   (`sharedConsumerApp` in package/consumer-app.ts): add an `examples/<name>/main.ts` and its
+ *   expectations in `__tests__/examples/<name>.ts`; do not pack again.
+ * `npm run bench -- --suite` counts the terraform commands a run makes.
+ */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
@@ -14,6 +29,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "./synth";
+import { cached, hashDirectory, hashOf, toolchainKey } from "./test-cache";
 
 const run = promisify(execFile);
 
@@ -139,11 +155,9 @@ async function terraform(stackDir: string, cliConfig: string, args: string[]): P
         TF_IN_AUTOMATION: "1",
         TF_INPUT: "0",
         CHECKPOINT_DISABLE: "1",
-        // Each command loads the 700 MB provider; most of its CPU is start-up garbage collection.
-        // No collection below 2 GiB saves a fifth to a quarter of it (measured against GOGC=400, which
-        // saved a fifth against the default), at about 60 MB more memory per process than GOGC=400.
-        GOGC: process.env.GOGC ?? "off",
-        GOMEMLIMIT: process.env.GOMEMLIMIT ?? "2GiB",
+        // Go's default garbage collector (GOGC and GOMEMLIMIT pass through from the caller's
+        // environment): `GOGC=off GOMEMLIMIT=2GiB` cost 3 s more CPU per plan than the default, almost
+        // all of it system time for first-touching the bigger heaps (docs/internals.md, "Performance").
         // The mock credentials must win over anything in the developer's environment.
         AWS_PROFILE: "",
         AWS_ACCESS_KEY_ID: MOCK_PROVIDER.access_key,
@@ -176,7 +190,10 @@ export type PlanJson = Record<string, any>;
 
 export interface PlanResult {
   readonly stackDir: string;
-  /** Where terraform ran and `harness.tfplan` is: `stackDir`, or the shared root of `planStacks`. */
+  /**
+   * Where terraform plans: `stackDir`, or the shared root of `planStacks`. Holds `harness.tfplan` only
+   * when the plan was not taken from the cache.
+   */
   readonly planDir?: string;
   readonly plan: PlanJson;
   /**
@@ -240,20 +257,43 @@ async function terraformInit(
   await (cliConfig.usesPluginCache ? withInitLock(init) : init());
 }
 
-/** Writes the harness files and runs `terraform init`; returns the CLI config to use from then on. */
-async function initStack(stackDir: string, options: HarnessOptions): Promise<string> {
-  writeOverrides(stackDir, options);
-  const cliConfig = writeCliConfig(stackDir);
-  // A directory this harness initialized already (the settle plans of helpers/state.ts) needs no second init.
-  if (existsSync(join(stackDir, ".terraform.lock.hcl"))) return cliConfig.path;
-  await terraformInit(stackDir, cliConfig);
+/** `terraform init` of a stack directory, unless this harness initialized it already (settle plans). */
+async function ensureInitialized(
+  stackDir: string,
+  cliConfig: { path: string; usesPluginCache: boolean },
+): Promise<string> {
+  if (!existsSync(join(stackDir, ".terraform.lock.hcl"))) await terraformInit(stackDir, cliConfig);
   return cliConfig.path;
+}
+
+/**
+ * Files terraform writes into a directory it runs in: left out of the cache keys, which hash only what
+ * the result depends on (see `configurationKey`).
+ */
+const TERRAFORM_OUTPUTS = [".terraform", ".terraform.lock.hcl", "harness.tfplan", "harness.tfrc"];
+
+/**
+ * The cache key of a terraform result (see helpers/test-cache.ts): the command and its arguments,
+ * the toolchain (terraform, and the provider binaries `init` would install), and every input file of
+ * every configuration directory involved, including the harness's overrides and state.
+ */
+function configurationKey(command: string, args: readonly unknown[], dirs: readonly string[]): string {
+  return hashOf(
+    command,
+    JSON.stringify(args),
+    toolchainKey(findProviderMirror() ?? PLUGIN_CACHE_DIR),
+    ...dirs.map((dir) => hashDirectory(dir, TERRAFORM_OUTPUTS)),
+  );
 }
 
 /** Runs `terraform init` and `validate` in a synthesized stack directory (JSON or HCL synth). */
 export async function validateStack(stackDir: string, options: HarnessOptions = {}): Promise<void> {
-  const cliConfig = await initStack(stackDir, options);
-  await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
+  writeOverrides(stackDir, options);
+  const cliConfig = writeCliConfig(stackDir);
+  await cached("validate", configurationKey("validateStack", [], [stackDir]), async () => {
+    await terraform(stackDir, await ensureInitialized(stackDir, cliConfig), ["validate", "-no-color"]);
+    return true;
+  });
 }
 
 /**
@@ -267,11 +307,34 @@ export async function planStack(
   extraPlanArgs: string[] = [],
   { validate = true, ...options }: { validate?: boolean } & HarnessOptions = {},
 ): Promise<PlanResult> {
-  const cliConfig = await initStack(stackDir, options);
-  if (validate) await terraform(stackDir, cliConfig, ["validate", "-no-color"]);
-  const planText = await terraform(stackDir, cliConfig, [...OFFLINE_PLAN_ARGS, ...extraPlanArgs]);
-  const shown = await terraform(stackDir, cliConfig, ["show", "-json", "harness.tfplan"]);
-  return { stackDir, plan: JSON.parse(shown), planText };
+  writeOverrides(stackDir, options);
+  const cliConfig = writeCliConfig(stackDir);
+  const key = configurationKey("planStack", [validate, ...extraPlanArgs], [stackDir]);
+  const { plan, planText } = await cached("plan", key, async () => {
+    const config = await ensureInitialized(stackDir, cliConfig);
+    if (validate) await terraform(stackDir, config, ["validate", "-no-color"]);
+    const text = await terraform(stackDir, config, [...OFFLINE_PLAN_ARGS, ...extraPlanArgs]);
+    const shown = await terraform(stackDir, config, ["show", "-json", "harness.tfplan"]);
+    return { plan: JSON.parse(shown) as PlanJson, planText: text };
+  });
+  return { stackDir, plan, planText };
+}
+
+/**
+ * `terraform providers schema -json` of a stack directory (initialized here if need be): the same for
+ * every stack that pins the same provider, so cached by the toolchain and the pins alone.
+ */
+export async function providersSchemaJson(stackDir: string): Promise<string> {
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as TerraformJson;
+  const key = hashOf(
+    "providers schema",
+    JSON.stringify(stack.terraform?.required_providers ?? {}),
+    toolchainKey(findProviderMirror() ?? PLUGIN_CACHE_DIR),
+  );
+  return cached("providers-schema", key, async () => {
+    const cliConfig = await ensureInitialized(stackDir, writeCliConfig(stackDir));
+    return terraform(stackDir, cliConfig, ["providers", "schema", "-json"]);
+  });
 }
 
 /**
@@ -335,11 +398,21 @@ export async function planStacks<Name extends string>(
     }),
   );
   if (state.resources.length) writeFileSync(join(root, "harness.tfstate"), JSON.stringify(state));
-  const cliConfig = writeCliConfig(root);
-  await terraformInit(root, cliConfig);
-  if (validate) await terraform(root, cliConfig.path, ["validate", "-no-color"]);
-  const planText = await terraform(root, cliConfig.path, OFFLINE_PLAN_ARGS);
-  const combined = JSON.parse(await terraform(root, cliConfig.path, ["show", "-json", "harness.tfplan"]));
+  // The root's main.tf.json names the members by temporary paths and its state has a random lineage:
+  // the key takes what they stand for (the members' contents, the outputs, the resources) instead.
+  const key = configurationKey(
+    "planStacks",
+    [validate, modules.map((m) => m.moduleName), outputs, state.resources],
+    modules.map((m) => m.dir),
+  );
+  const { combined, planText } = await cached("plan", key, async () => {
+    const cliConfig = writeCliConfig(root);
+    await terraformInit(root, cliConfig);
+    if (validate) await terraform(root, cliConfig.path, ["validate", "-no-color"]);
+    const text = await terraform(root, cliConfig.path, OFFLINE_PLAN_ARGS);
+    const shown = await terraform(root, cliConfig.path, ["show", "-json", "harness.tfplan"]);
+    return { combined: JSON.parse(shown) as PlanJson, planText: text };
+  });
   return Object.fromEntries(
     modules.map(({ name, dir, moduleName }) => [
       name,
@@ -363,9 +436,12 @@ export async function validateStacks(
       ),
     }),
   );
-  const cliConfig = writeCliConfig(root);
-  await terraformInit(root, cliConfig, { backend: false });
-  await terraform(root, cliConfig.path, ["validate", "-no-color"]);
+  await cached("validate", configurationKey("validateStacks", [stackDirs.length], stackDirs), async () => {
+    const cliConfig = writeCliConfig(root);
+    await terraformInit(root, cliConfig, { backend: false });
+    await terraform(root, cliConfig.path, ["validate", "-no-color"]);
+    return true;
+  });
 }
 
 /** A local module source: Terraform needs it to start with `./` or `../`. */
@@ -446,7 +522,10 @@ export function plannedResources(
     }));
 }
 
-/** Runs another terraform command in a stack directory that `planStack` or `validateStack` initialized. */
-export function runTerraform(stackDir: string, args: string[]): Promise<string> {
-  return terraform(stackDir, join(stackDir, "harness.tfrc"), args);
+/**
+ * Runs another terraform command in a stack directory that `planStack` or `validateStack` prepared,
+ * after `init` if their results came from the cache and terraform never ran there. Not cached.
+ */
+export async function runTerraform(stackDir: string, args: string[]): Promise<string> {
+  return terraform(stackDir, await ensureInitialized(stackDir, writeCliConfig(stackDir)), args);
 }

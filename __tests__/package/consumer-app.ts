@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -15,6 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "../helpers/synth";
 import { planStacks, PlanJson } from "../helpers/terraform";
+import { cached, hashOf, TEST_CACHE_DIR } from "../helpers/test-cache";
 
 const run = promisify(execFile);
 
@@ -152,9 +154,11 @@ async function timed<T>(timings: Record<string, number>, step: string, work: () 
  * a fresh app, compiles every example in one `tsc` run, runs each with plain `node`, and validates and
  * plans every stack they synthesize, offline and in parallel.
  */
-export async function buildConsumerApp(): Promise<ConsumerApp> {
+export async function buildConsumerApp(
+  dir = mkdtempSync(join(tmpdir(), "cdktf-efs-consumer-")),
+): Promise<ConsumerApp> {
   const timings: Record<string, number> = {};
-  const dir = mkdtempSync(join(tmpdir(), "cdktf-efs-consumer-"));
+  mkdirSync(dir, { recursive: true });
   const names = exampleNames();
 
   const packed = await timed(timings, "pack", async () => {
@@ -250,4 +254,62 @@ export async function buildConsumerApp(): Promise<ConsumerApp> {
     synthesized,
     timings: timings as ConsumerApp["timings"],
   };
+}
+
+/**
+ * What a consumer app is built from: every file of this repository that git would see (tracked or
+ * not, `.gitignore` respected) except the tests' and the benchmark's own, which the tarball, the
+ * examples and their plans do not depend on; the packages linked into the app and the compiler, by
+ * version; Node.js; this checkout's path (the app links into its node_modules).
+ */
+function consumerInputsKey(): string {
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: PROJECT_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const files = listed
+    .toString("utf8")
+    .split("\0")
+    .filter(
+      (file) => file !== "" && !/^(__tests__|bench)\//.test(file) && existsSync(join(PROJECT_ROOT, file)),
+    )
+    .sort();
+  const versions = [...LINKED_PACKAGES, "typescript"].map((name) =>
+    readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8"),
+  );
+  return hashOf(
+    PROJECT_ROOT,
+    process.version,
+    ...versions,
+    ...files.flatMap((file) => [file, readFileSync(join(PROJECT_ROOT, file))]),
+  );
+}
+
+/**
+ * The consumer app every test file (and `npm run bench`) shares: built once by `buildConsumerApp`
+ * for a given content of the repository (see `consumerInputsKey`), kept under the suite's cache
+ * (helpers/test-cache.ts), and rebuilt when any input changes or the kept app is gone. Tests only
+ * read it. With the cache off (`EFS_TEST_CACHE=off`) every call builds a fresh app in a temporary
+ * directory; `isSharedConsumerApp` tells the caller whether to remove it.
+ */
+export async function sharedConsumerApp(): Promise<ConsumerApp> {
+  const key = consumerInputsKey();
+  const appDir = join(TEST_CACHE_DIR, "consumer-apps", key);
+  const app = await cached(
+    "consumer",
+    key,
+    async () => {
+      rmSync(appDir, { recursive: true, force: true });
+      return buildConsumerApp(process.env.EFS_TEST_CACHE === "off" ? undefined : appDir);
+    },
+    { exclusive: true },
+  );
+  if (existsSync(app.packageDir)) return app;
+  // The entry outlived its app (a cleaned temporary directory): build a private one.
+  return buildConsumerApp();
+}
+
+/** Whether `app` is kept for other test files (not to be removed by the one that asked for it). */
+export function isSharedConsumerApp(app: ConsumerApp): boolean {
+  return app.dir.startsWith(join(TEST_CACHE_DIR, "consumer-apps"));
 }

@@ -1,20 +1,28 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { buildConsumerApp, ConsumerApp, exampleNames, PACKAGE_NAME, PROJECT_ROOT } from "./consumer-app";
+import {
+  ConsumerApp,
+  exampleNames,
+  isSharedConsumerApp,
+  PACKAGE_NAME,
+  PROJECT_ROOT,
+  sharedConsumerApp,
+} from "./consumer-app";
 import type { ExampleExpectations } from "../examples/plan-queries";
 
 // The package as a consumer gets it. One `npm pack` (its prepack step is `npm run build`), one install,
-// one `tsc` for every example, and every example's stacks planned in parallel: shared by all tests here.
+// one `tsc` for every example, and every example's stacks planned together: shared by all tests here,
+// and by any other file that calls sharedConsumerApp() (built once per content of the repository).
 let consumer: ConsumerApp;
 
 // Each example adds a plan; with 4 examples on a busy 2-core machine the setup has taken 90 s.
 beforeAll(async () => {
-  consumer = await buildConsumerApp();
+  consumer = await sharedConsumerApp();
 }, 300_000);
 
 afterAll(() => {
-  if (consumer) rmSync(consumer.dir, { recursive: true, force: true });
+  if (consumer && !isSharedConsumerApp(consumer)) rmSync(consumer.dir, { recursive: true, force: true });
 });
 
 // The file list is the one `npm pack --json` printed while making the tarball: the same list as
