@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>"],
   testMatch: ["**/__tests__/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  // `*.emulator.test.ts` run the real AWS CLI against moto: `npm run test:emulator` (jest.emulator.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/", "\\.emulator\\.test\\.ts$"],
   // @swc/jest strips types without the TypeScript compiler API; type-checking is `npm run lint`.
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }] },
   // Offline terraform plans run a few seconds each; the two cores are shared with terraform itself.
