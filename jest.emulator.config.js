@@ -4,6 +4,7 @@
  * take minutes of CPU and stay out of `npm test`'s 60 s budget; CI runs them (`.ci/run`).
  * @type {import('jest').Config}
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config, as jest reads it
 const base = require("./jest.config.js");
 
 module.exports = {
