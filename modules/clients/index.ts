@@ -56,7 +56,8 @@ export type ClientFileSystem = Pick<
   | "grantRootAccess"
 > &
   // Optional, so a file system known only by id can be mounted; when given, placements are checked.
-  Partial<Pick<SharedFileSystem, "mountTargets">>;
+  // grantReadAsRoot is optional too, as it came later: access "read-as-root" needs it.
+  Partial<Pick<SharedFileSystem, "mountTargets" | "grantReadAsRoot">>;
 
 export interface EfsClientsProps {
   /** The VPC of the subnets; the admin security group is created in it. */
@@ -127,7 +128,8 @@ export interface EfsClientsProps {
   readonly mountTargetWaitSeconds?: number;
   /**
    * What the clients may do on the file system. `root` is needed to seed the share with every
-   * user's files, owners kept; `read` also mounts the share read-only.
+   * user's files, owners kept; `read` and `read-as-root` (every user's files, for a backup copy)
+   * also mount the share read-only.
    * @default "root"
    */
   readonly access?: ClientAccess;
@@ -247,7 +249,7 @@ export class EfsClients extends Construct {
       dnsName: props.fileSystem.dnsName,
       mountPath: props.mountPath ?? CLIENT_DEFAULTS.mountPath,
       mountMethod: props.mountMethod ?? CLIENT_DEFAULTS.mountMethod,
-      readOnly: access === "read",
+      readOnly: access === "read" || access === "read-as-root",
       seedFromLocal: props.seedShareFromLocal ?? true,
       waitSeconds: props.mountTargetWaitSeconds ?? DEFAULT_MOUNT_TARGET_WAIT_SECONDS,
     };
@@ -442,6 +444,7 @@ export class EfsClients extends Construct {
   private grantAccess(fileSystem: ClientFileSystem, access: ClientAccess): void {
     if (access === "root") fileSystem.grantRootAccess(this.role);
     else if (access === "read-write") fileSystem.grantReadWrite(this.role);
+    else if (access === "read-as-root") fileSystem.grantReadAsRoot!(this.role);
     else fileSystem.grantRead(this.role);
   }
 }
