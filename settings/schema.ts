@@ -540,6 +540,11 @@ const backup = section({
     keepDays: integer(1, KEEP_DAYS_MAX, "days")
       .describe(`Keep snapshots at most this many days (1 to ${KEEP_DAYS_MAX}). Default 7.`)
       .optional(),
+    maxDeletePercent: integer(1, 100, "percent")
+      .describe(
+        "A run that would delete more than this share (percent) of the backup copy stops and alerts instead; 100 turns the check off. Default 20.",
+      )
+      .optional(),
     kmsKeyArn: kmsKeyArn("KMS key of the backup volume. Default: aws/ebs.").optional(),
     timeoutMinutes: integer(RUN_TIMEOUT_MINUTES.min, RUN_TIMEOUT_MINUTES.max, "minutes")
       .describe(

@@ -325,6 +325,14 @@ describe("upper bounds", () => {
       "backup.ebsSnapshots.keepDays: must be an integer from 1 to 3650 days",
     ],
     [
+      { backup: { ebsSnapshots: { maxDeletePercent: 0 } } },
+      "backup.ebsSnapshots.maxDeletePercent: must be an integer from 1 to 100 percent",
+    ],
+    [
+      { backup: { ebsSnapshots: { maxDeletePercent: 100.5 } } },
+      "backup.ebsSnapshots.maxDeletePercent: must be an integer from 1 to 100 percent",
+    ],
+    [
       { backup: { awsBackup: { deleteAfterDays: 36501 } } },
       "backup.awsBackup.deleteAfterDays: must be an integer from 1 to 36500 days",
     ],
