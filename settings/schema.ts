@@ -1,3 +1,4 @@
+import { ROLE_ARN_PATTERN } from "../modules/efs/grants";
 import { z } from "zod";
 import { cidrContains, cidrsOverlap, Ipv4Block, parseCidr } from "../modules/shared/cidr";
 import {
@@ -615,6 +616,15 @@ const state = section({
   noncurrentVersionExpirationDays: integer(1, 3650, "days")
     .describe(
       "The state bucket deletes old (noncurrent) state versions after this many days (1 to 3650). Default 90.",
+    )
+    .optional(),
+  breakGlassRoleArn: z
+    .string()
+    .regex(ROLE_ARN_PATTERN, {
+      error: 'must be an IAM role ARN such as "arn:aws:iam::111122223333:role/state-break-glass"',
+    })
+    .describe(
+      "The only role allowed to delete state object versions (s3:DeleteObjectVersion); nobody else can, lifecycle expiry aside. Default: nobody.",
     )
     .optional(),
 }).describe("Remote state in S3 with S3-native locking.");

@@ -52,6 +52,12 @@ function accountOf(arn: string): string | undefined {
   return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
+/** The keys AWS puts in every request of an IAM principal (the simulator adds none by itself). */
+function principalKeysOf(principal: string): Record<string, string> {
+  const account = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
+  return account ? { "aws:PrincipalArn": principal, "aws:PrincipalAccount": account } : {};
+}
+
 /**
  * The decision AWS makes for one request. Throws when the simulator rejects the input (an unknown
  * action, a malformed policy, a resource the action cannot take), so a typo fails the test instead
@@ -66,7 +72,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
       principal: anonymous ? anonymousPrincipal : input.principal,
       action: input.action,
       resource: { resource: input.resource, accountId: resourceAccount },
-      contextVariables: { ...(input.context ?? {}) },
+      contextVariables: { ...principalKeysOf(input.principal), ...(input.context ?? {}) },
     },
     identityPolicies: (input.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy })),
     serviceControlPolicies: [],
