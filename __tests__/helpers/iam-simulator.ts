@@ -72,7 +72,11 @@ export async function decide(input: DecideInput): Promise<Decision> {
       principal: anonymous ? anonymousPrincipal : input.principal,
       action: input.action,
       resource: { resource: input.resource, accountId: resourceAccount },
-      contextVariables: { ...principalKeysOf(input.principal), ...(input.context ?? {}) },
+      contextVariables: {
+        ...principalKeysOf(input.principal),
+        "aws:ResourceAccount": resourceAccount,
+        ...(input.context ?? {}),
+      },
     },
     identityPolicies: (input.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy })),
     serviceControlPolicies: [],
@@ -104,6 +108,8 @@ export interface IntentRow extends Omit<
   readonly expected: Decision;
   /** Overrides the table's identity policies (e.g. a principal with none). */
   readonly identityPolicies?: readonly PolicyDocument[];
+  /** Overrides the table's resource policy (e.g. another account's bucket policy). */
+  readonly resourcePolicy?: PolicyDocument;
 }
 
 /** The policies a whole table is evaluated against. */
@@ -127,7 +133,7 @@ export async function intentMismatches(
     const actual = await decide({
       ...request,
       identityPolicies: row.identityPolicies ?? policies.identityPolicies,
-      resourcePolicy: policies.resourcePolicy,
+      resourcePolicy: row.resourcePolicy ?? policies.resourcePolicy,
       vpcEndpointPolicies: policies.vpcEndpointPolicies,
     });
     if (actual !== expected) {
