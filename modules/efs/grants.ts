@@ -135,6 +135,8 @@ export interface FileSystemPolicyGrant {
   /** Unique per grantee (see `Principal.key`). */
   readonly principalKey: string;
   readonly principalReadable: string;
+  /** The principal's ARN length when synth can tell it; see `Principal.knownArnLength`. */
+  readonly principalArnLength?: number | undefined;
   readonly accessPoint?:
     { readonly arn: string; readonly key: string; readonly readable: string } | undefined;
   readonly accessPointsOnly: boolean;
@@ -153,6 +155,8 @@ interface Principal {
   readonly role?: string | undefined;
   /** True for a role given by ARN, which may sit in another account. */
   readonly byReference: boolean;
+  /** The ARN's length when it can be told at synth (a literal ARN, or a role with a literal name). */
+  readonly knownArnLength?: number | undefined;
 }
 
 /**
@@ -328,6 +332,7 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       principalArn: principal.arn,
       principalKey: principal.key,
       principalReadable: principal.readable,
+      principalArnLength: principal.knownArnLength,
       accessPoint,
       accessPointsOnly: options.accessPointsOnly ?? false,
     });
@@ -379,6 +384,7 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
         arn: grantee.arn,
         role: grantee.id,
         byReference: false,
+        knownArnLength: roleArnLengthOf(grantee),
       };
     }
     const { roleArn, roleName } = grantee;
@@ -405,7 +411,15 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     const readable = nameFromArn ?? (roleName !== undefined && isKnown(roleName) ? roleName : "role");
     const key = `${readable}-${hashOf(isKnown(roleArn) ? roleArn : expressionOf(this, roleArn))}`;
     const display = isKnown(roleArn) ? `role ${roleArn}` : "the role";
-    return { key, readable, display, arn: roleArn, role: roleName ?? nameFromArn, byReference: true };
+    return {
+      key,
+      readable,
+      display,
+      arn: roleArn,
+      role: roleName ?? nameFromArn,
+      byReference: true,
+      knownArnLength: isKnown(roleArn) ? roleArn.length : undefined,
+    };
   }
 
   private checkIdentityPolicyTarget(grantee: Grantee, principal: Principal, errors: ValidationErrors): void {
@@ -569,6 +583,18 @@ export function grantStatements(
     });
   }
   return statements;
+}
+
+/**
+ * The ARN length of a role created with a literal name (and path): `arn:aws:iam::<12 digits>:role`,
+ * the path, the name; `arn:aws-us-gov` is 7 longer. Undefined when the name is left to Terraform.
+ */
+function roleArnLengthOf(role: GrantableRole): number | undefined {
+  const { nameInput, pathInput } = role as { nameInput?: unknown; pathInput?: unknown };
+  if (typeof nameInput !== "string" || !isKnown(nameInput)) return undefined;
+  const path = pathInput === undefined ? "/" : pathInput;
+  if (typeof path !== "string" || !isKnown(path)) return undefined;
+  return "arn:aws-us-gov:iam::111122223333:role".length + path.length + nameInput.length;
 }
 
 /** A construct's id plus a hash of its node path: readable, and unique in the whole app. */

@@ -29,6 +29,7 @@ export const FILE_SYSTEM_POLICY_MAX_CHARACTERS = 20_000;
 /**
  * What synth assumes for ARNs known only at apply time when it measures the policy: the longest a
  * role ARN with a 64-character name and no path, and an EFS ARN in the longest Region name, can be.
+ * A role created with a literal name is counted at its real length instead.
  */
 const ESTIMATED_ARN_CHARACTERS = { role: 95, fileSystem: 86, accessPoint: 89 } as const;
 
@@ -376,6 +377,7 @@ export class SharedFileSystem extends FileSystemBase {
     const estimates = new Map<string, number>([[this.fileSystem.arn, ESTIMATED_ARN_CHARACTERS.fileSystem]]);
     for (const grant of this.fileSystemPolicyGrants) {
       if (grant.accessPoint) estimates.set(grant.accessPoint.arn, ESTIMATED_ARN_CHARACTERS.accessPoint);
+      if (grant.principalArnLength !== undefined) estimates.set(grant.principalArn, grant.principalArnLength);
     }
     const text = JSON.stringify(document, (_, value: unknown) =>
       typeof value === "string" && Token.isUnresolved(value)
