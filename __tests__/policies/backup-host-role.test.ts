@@ -63,6 +63,73 @@ test("the backup host reads the share as root, cannot write it, and publishes on
       expected: "ImplicitlyDenied",
     },
   ];
+  // Escalation paths (docs: ATTACK.md): nothing of IAM, no other volume, no snapshot it did not tag.
+  const [volumeName] = Object.keys(resourcesOf(json, "aws_ebs_volume"));
+  const snapshots = "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0";
+  rows.push(
+    {
+      why: "writes no role policy",
+      principal,
+      resource: principal,
+      action: "iam:PutRolePolicy",
+      expected: "ImplicitlyDenied",
+    },
+    {
+      why: "passes no role",
+      principal,
+      resource: "arn:aws:iam::111122223333:role/admin",
+      action: "iam:PassRole",
+      expected: "ImplicitlyDenied",
+    },
+    {
+      why: "snapshots its volume",
+      principal,
+      resource: fakeValueOf(`aws_ebs_volume.${volumeName}.arn`)!,
+      action: "ec2:CreateSnapshot",
+      expected: "Allowed",
+    },
+    {
+      why: "no other volume",
+      principal,
+      resource: "arn:aws:ec2:eu-west-1:111122223333:volume/vol-0aaaaaaaaaaaaaaaa",
+      action: "ec2:CreateSnapshot",
+      expected: "ImplicitlyDenied",
+    },
+    {
+      why: "deletes its own tagged snapshots",
+      principal,
+      resource: snapshots,
+      action: "ec2:DeleteSnapshot",
+      resourceAccount: "111122223333",
+      context: {
+        "aws:ResourceTag/backup-shared-home:volume": fakeValueOf(`aws_ebs_volume.${volumeName}.id`)!,
+      },
+      expected: "Allowed",
+    },
+    {
+      why: "not another volume's snapshots",
+      principal,
+      resource: snapshots,
+      action: "ec2:DeleteSnapshot",
+      resourceAccount: "111122223333",
+      context: { "aws:ResourceTag/backup-shared-home:volume": "vol-0bbbbbbbbbbbbbbbb" },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      why: "no KMS key deletion",
+      principal,
+      resource: "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+      action: "kms:ScheduleKeyDeletion",
+      expected: "ImplicitlyDenied",
+    },
+    {
+      why: "no SecureString",
+      principal,
+      resource: "arn:aws:ssm:eu-west-1:111122223333:parameter/db/password",
+      action: "ssm:GetParameters",
+      expected: "ImplicitlyDenied",
+    },
+  );
   expect(await intentMismatches({ identityPolicies, resourcePolicy: undefined }, rows.slice(3))).toEqual([]);
   expect(
     await intentMismatches({ identityPolicies, resourcePolicy: fileSystemPolicy }, rows.slice(0, 3)),

@@ -108,6 +108,17 @@ test("the clients' role: root on the share, Session Manager, the code prefix rea
       expected: "ImplicitlyDenied",
     },
   ];
+  // Escalation paths (ATTACK.md), none of which a host needs.
+  for (const [action, resource] of [
+    ["iam:PutRolePolicy", principal],
+    ["iam:AttachRolePolicy", principal],
+    ["iam:PassRole", `arn:aws:iam::${TEST_ACCOUNT}:role/admin`],
+    ["ssm:SendCommand", `arn:aws:ssm:eu-west-1:${TEST_ACCOUNT}:document/AWS-RunShellScript`],
+    ["kms:Decrypt", `arn:aws:kms:eu-west-1:${TEST_ACCOUNT}:key/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`],
+    ["elasticfilesystem:PutFileSystemPolicy", fileSystem],
+  ]) {
+    rows.push({ why: `no ${action}`, principal, resource, action, expected: "ImplicitlyDenied" });
+  }
   const fileSystemPolicy = resolved(onlyResource(json, "aws_efs_file_system_policy").policy);
   expect(
     await intentMismatches(
