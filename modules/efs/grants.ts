@@ -55,10 +55,13 @@ export interface GrantOptions {
    */
   readonly fileSystemPolicyOnly?: boolean;
   /**
-   * Makes every access of this role go through an access point: the file-system policy gets an
-   * explicit Deny for the role when `elasticfilesystem:AccessPointArn` is absent (a `Null` condition),
-   * which no other policy can override. Needs `accessPoint`, and a file system whose policy this
-   * construct owns. It does not stop anonymous mounts when `allowAnonymousAccess` is on.
+   * Makes every NFS access of this role go through its own access points: the file-system policy
+   * gets an explicit Deny of `elasticfilesystem:Client*` for the role unless
+   * `elasticfilesystem:AccessPointArn` is one of the access points it is granted on this file system
+   * (no access point at all included), which no other policy can override. Management calls are
+   * not denied, so a role that also administers the file system keeps `PutFileSystemPolicy`. Needs
+   * `accessPoint`, and a file system whose policy this construct owns. It does not stop anonymous
+   * (read-only) mounts when `allowAnonymousAccess` is on.
    * @default false
    */
   readonly accessPointsOnly?: boolean;
