@@ -104,6 +104,10 @@ interface Setup {
   env?: Record<string, string>;
   /** Files already in the backup copy, as a previous run left them. */
   copyEntries?: number;
+  /** Files on the share (`file-<i>`, i from 0). */
+  shareEntries?: number;
+  /** Leave the real rsync in place instead of the stub. */
+  realRsync?: boolean;
 }
 
 interface Run {
@@ -122,6 +126,7 @@ function prepare(setup: Setup) {
   mkdirSync(stubDir);
   for (const [name, body] of Object.entries(STUBS)) {
     if (name === "flock" && setup.realFlock) continue;
+    if (name === "rsync" && setup.realRsync) continue;
     const path = join(stubDir, name);
     writeFileSync(path, `#!/bin/bash\n${body}\n`);
     chmodSync(path, 0o755);
@@ -141,6 +146,7 @@ function prepare(setup: Setup) {
   }
   writeFileSync(join(dir, "fstab"), "UUID=aaaa / xfs defaults 0 0\n");
   if (setup.formatted ?? true) writeFileSync(join(dir, "formatted"), "");
+  for (let i = 0; i < (setup.shareEntries ?? 0); i++) writeFileSync(join(source, `file-${i}`), "data");
   if (setup.copyEntries) {
     mkdirSync(join(backup, "shared-home"), { recursive: true });
     for (let i = 0; i < setup.copyEntries; i++) writeFileSync(join(backup, "shared-home", `file-${i}`), "");
@@ -216,6 +222,23 @@ describe("backup-shared-home.sh", () => {
       );
       // and the volume usage is still reported
       expect(metricCalls(run)).toEqual([`${USAGE_METRIC} --value 42 --unit Percent`]);
+    });
+
+    test("with the real rsync: a share that lost 8 of 10 files leaves the copy untouched", () => {
+      const { dir, env } = prepare({ copyEntries: 10, shareEntries: 2, realRsync: true });
+      const result = spawnSync("bash", [SCRIPT], { env, encoding: "utf8" });
+      expect(result.status).toBe(1);
+      expect(readdirSync(join(dir, "backup", "shared-home"))).toHaveLength(10);
+      expect(lines(join(dir, "journal"))).toContainEqual(
+        expect.stringMatching(/would delete 8 of the 10 files/),
+      );
+    });
+
+    test("with the real rsync: a share that kept its files and gained one is copied", () => {
+      const { dir, env } = prepare({ copyEntries: 10, shareEntries: 11, realRsync: true });
+      const result = spawnSync("bash", [SCRIPT], { env, encoding: "utf8" });
+      expect(result.status).toBe(0);
+      expect(readdirSync(join(dir, "backup", "shared-home"))).toHaveLength(11);
     });
 
     test("deleting up to the threshold syncs and snapshots as usual", () => {
