@@ -490,18 +490,6 @@ describe("the file-system policy, decided", () => {
     );
   });
 
-  test("the policy carries a plan-time check of its real length", () => {
-    const built = build();
-    const json = synth(built.stack);
-    expect(onlyResource(json, "aws_efs_file_system_policy").lifecycle.precondition).toEqual([
-      expect.objectContaining({
-        condition: expect.stringMatching(
-          /^\$\{\(length\(jsonencode\(\{"Version" = "2012-10-17", .*\}\)\) <= 20000\)\}$/s,
-        ),
-      }),
-    ]);
-  });
-
   test("a token roleArn is tied to roleName by a precondition on the inline policy", () => {
     const built = build();
     const arn = new TerraformVariable(built.stack, "role_arn", { type: "string" });

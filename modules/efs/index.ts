@@ -335,22 +335,6 @@ export class SharedFileSystem extends FileSystemBase {
     new EfsFileSystemPolicy(this, "file-system-policy", {
       fileSystemId: this.fileSystem.id,
       policy: Lazy.stringValue({ produce: () => jsonDocument(this.checkedPolicyDocument(props)) }),
-      // Synth measures the policy with the longest ARNs it could hold; plan measures the real one,
-      // as Terraform's compact JSON of the same document.
-      lifecycle: {
-        precondition: [
-          {
-            condition: Lazy.anyValue({
-              produce: () =>
-                Op.lte(
-                  Fn.lengthOf(Fn.jsonencode(this.policyDocument(props))),
-                  FILE_SYSTEM_POLICY_MAX_CHARACTERS,
-                ),
-            }),
-            errorMessage: `The file-system policy is over EFS's limit of ${FILE_SYSTEM_POLICY_MAX_CHARACTERS} characters: give roles access through fewer access points, or fewer roles.`,
-          },
-        ],
-      },
     });
   }
 
