@@ -39,6 +39,7 @@ export const SETTINGS_DEFAULTS: Readonly<Record<string, unknown>> = {
   "backup.ebsSnapshots.intervalMinutes": EBS_SNAPSHOT_DEFAULTS.intervalMinutes,
   "backup.ebsSnapshots.keepLast": EBS_SNAPSHOT_DEFAULTS.keepLast,
   "backup.ebsSnapshots.keepDays": EBS_SNAPSHOT_DEFAULTS.keepDays,
+  "backup.ebsSnapshots.maxDeletePercent": EBS_SNAPSHOT_DEFAULTS.maxDeletePercent,
   "backup.awsBackup.enabled": true,
   "backup.awsBackup.schedule": DEFAULT_BACKUP_SCHEDULE,
   "backup.awsBackup.deleteAfterDays": DEFAULT_DELETE_AFTER_DAYS,

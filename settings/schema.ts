@@ -1,3 +1,4 @@
+import { ROLE_ARN_PATTERN } from "../modules/shared/patterns";
 import { z } from "zod";
 import { cidrContains, cidrsOverlap, Ipv4Block, parseCidr } from "../modules/shared/cidr";
 import {
@@ -543,6 +544,11 @@ const backup = section({
     keepDays: integer(1, KEEP_DAYS_MAX, "days")
       .describe(`Keep snapshots at most this many days (1 to ${KEEP_DAYS_MAX}). Default 7.`)
       .optional(),
+    maxDeletePercent: integer(1, 100, "percent")
+      .describe(
+        "A run that would delete more than this share (percent) of the backup copy stops and alerts instead; 100 turns the check off. Default 20.",
+      )
+      .optional(),
     kmsKeyArn: kmsKeyArn("KMS key of the backup volume. Default: aws/ebs.").optional(),
     timeoutMinutes: integer(RUN_TIMEOUT_MINUTES.min, RUN_TIMEOUT_MINUTES.max, "minutes")
       .describe(
@@ -613,6 +619,15 @@ const state = section({
   noncurrentVersionExpirationDays: integer(1, 3650, "days")
     .describe(
       "The state bucket deletes old (noncurrent) state versions after this many days (1 to 3650). Default 90.",
+    )
+    .optional(),
+  breakGlassRoleArn: z
+    .string()
+    .regex(ROLE_ARN_PATTERN, {
+      error: 'must be an IAM role ARN such as "arn:aws:iam::111122223333:role/state-break-glass"',
+    })
+    .describe(
+      "The only role allowed to delete state object versions (s3:DeleteObjectVersion); nobody else can, lifecycle expiry aside. Default: nobody.",
     )
     .optional(),
 }).describe("Remote state in S3 with S3-native locking.");

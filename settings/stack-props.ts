@@ -48,6 +48,7 @@ export function toStateStackProps(settings: Settings): StateStackProps {
     bucketName: state.bucket,
     kmsKeyArn: state.kmsKeyArn,
     noncurrentVersionExpirationDays: state.noncurrentVersionExpirationDays,
+    breakGlassRoleArn: state.breakGlassRoleArn,
     tags: settings.tags,
   };
 }

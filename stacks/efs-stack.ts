@@ -175,6 +175,8 @@ export class EfsStack extends TerraformStack {
       codeSyncGroup: props.namePrefix === undefined ? undefined : `${props.namePrefix}-${name}-client`,
     });
     this.network.endpoints?.allowHttpsFrom(this.clients.adminSecurityGroup);
+    // The S3 gateway refuses buckets outside our account unless told; code sync reads this one.
+    if (props.clients?.codeSync) this.network.endpoints?.allowS3BucketRead(props.clients.codeSync.bucketName);
     this.addOutputs();
   }
 

@@ -120,8 +120,9 @@ export class EfsWithBackupStack extends EfsStack {
         region: props.region,
         count: 1,
         mountPath: BACKUP_HOST_MOUNT_PATH,
-        // Root, because root squash would hide users' private files from the copy.
-        access: "root",
+        // Root, because root squash would hide users' private files from the copy; read-only (no
+        // ClientWrite, and a read-only mount), so a compromised or buggy host cannot touch the share.
+        access: "read-as-root",
         seedShareFromLocal: false,
         namePrefix: "shared-home-backup-host",
         ...this.roleOptions,

@@ -11,6 +11,8 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { useLocalBackend } from "./backend";
 import { stackDefaultTags } from "./ownership";
 import { jsonDocument } from "../modules/shared/json";
+import { ValidationErrors } from "../modules/shared/validation";
+import { ROLE_ARN_PATTERN } from "../modules/shared/patterns";
 
 /** Days after which a state version that is no longer current is deleted, unless settings say otherwise. */
 export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
@@ -39,6 +41,13 @@ export interface StateStackProps {
    */
   readonly noncurrentVersionExpirationDays?: number;
   /**
+   * The only role that may delete a state object's versions (`s3:DeleteObjectVersion`), for a
+   * break-glass cleanup; the bucket policy denies it to every other principal, administrators too.
+   * Lifecycle expiry of old versions is not a request and is not affected.
+   * @default - nobody: versions go only by lifecycle expiry
+   */
+  readonly breakGlassRoleArn?: string;
+  /**
    * Tags on every resource, through the provider's default tags.
    * @default - Project, Stack and ManagedBy tags only
    */
@@ -56,6 +65,14 @@ export class StateStack extends TerraformStack {
 
   constructor(scope: Construct, name: string, props: StateStackProps) {
     super(scope, name);
+    const errors = new ValidationErrors(this.node.path);
+    errors.checkFormat(
+      "breakGlassRoleArn",
+      props.breakGlassRoleArn,
+      ROLE_ARN_PATTERN,
+      'is not an IAM role ARN such as "arn:aws:iam::111122223333:role/state-break-glass"',
+    );
+    errors.throwIfAny();
     useLocalBackend(
       this,
       name,
@@ -121,6 +138,46 @@ export class StateStack extends TerraformStack {
             Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
+          // A state version is the way back from a bad apply; only the break-glass role deletes one.
+          {
+            Sid: "DenyVersionDeletion",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:DeleteObjectVersion",
+            Resource: `${this.bucket.arn}/*`,
+            ...(props.breakGlassRoleArn && {
+              Condition: { ArnNotEquals: { "aws:PrincipalArn": props.breakGlassRoleArn } },
+            }),
+          },
+          // Uploads that ask for another key, or for SSE-S3, would be readable without our key.
+          // Without the headers S3 encrypts with the bucket default, which is this key.
+          ...(props.kmsKeyArn
+            ? [
+                {
+                  Sid: "DenyUploadsWithoutTheStateKey",
+                  Effect: "Deny",
+                  Principal: "*",
+                  Action: "s3:PutObject",
+                  Resource: `${this.bucket.arn}/*`,
+                  // Null false: only when the header is there (a negated operator matches a missing key).
+                  Condition: {
+                    Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": props.kmsKeyArn },
+                  },
+                },
+                {
+                  Sid: "DenyUploadsWithAnotherEncryption",
+                  Effect: "Deny",
+                  Principal: "*",
+                  Action: "s3:PutObject",
+                  Resource: `${this.bucket.arn}/*`,
+                  Condition: {
+                    Null: { "s3:x-amz-server-side-encryption": "false" },
+                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                  },
+                },
+              ]
+            : []),
         ],
       }),
       dependsOn: [publicAccessBlock],

@@ -50,7 +50,8 @@ export function expectAccessPointOnlyGrant(plan: PlanJson, json: TerraformJson, 
       expect.objectContaining({
         Effect: "Deny",
         Principal: { AWS: roleArn },
-        Condition: { Null: { "elasticfilesystem:AccessPointArn": "true" } },
+        Action: "elasticfilesystem:Client*",
+        Condition: { StringNotEquals: { "elasticfilesystem:AccessPointArn": `\${${accessPoint}.arn}` } },
       }),
     ]),
   );

@@ -294,6 +294,7 @@ describe("EbsSnapshotBackup", () => {
           "BACKUP_VOLUME_ID=vol-0123456789abcdef0",
           "BACKUP_KEEP_LAST=100",
           "BACKUP_KEEP_DAYS=3",
+          "BACKUP_MAX_DELETE_PERCENT=20",
           `BACKUP_TAG_KEY=${SNAPSHOT_TAG_KEY}`,
           "BACKUP_SOURCE=/srv/home",
           "BACKUP_MOUNT_POINT=/mnt/backup",
@@ -331,6 +332,7 @@ describe("EbsSnapshotBackup", () => {
             intervalMinutes: 7,
             keepLast: 0,
             keepDays: 1.5,
+            maxDeletePercent: 0,
             kmsKeyArn: "alias/mine",
             deviceName: "/dev/sda1",
             sourcePath: "/mnt/shared home",
@@ -349,6 +351,7 @@ describe("EbsSnapshotBackup", () => {
         'alarmTopicArn: "arn:aws:sqs:eu-west-1:111122223333:alarms" is not an SNS topic ARN such as "arn:aws:sns:eu-west-1:111122223333:alarms"',
         "keepLast: 0 is not allowed; use a whole number of snapshots from 1 to 10000",
         "keepDays: 1.5 is not allowed; use a whole number of days from 1 to 3650",
+        "maxDeletePercent: 0 is not allowed; use a whole number of percent from 1 to 100",
         'deviceName: "/dev/sda1" is not allowed; use /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)',
         'sourcePath: "/mnt/shared home" must be an absolute path other than "/" made of letters, digits, ".", "_" and "-", without a trailing "/"',
       ]);

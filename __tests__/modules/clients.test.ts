@@ -407,7 +407,7 @@ describe("EfsClients", () => {
         },
       ]);
       const fileSystemPolicy = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy);
-      const grant = fileSystemPolicy.Statement.find((s: { Sid: string }) => s.Sid === "AllowClientsRoleRoot");
+      const grant = fileSystemPolicy.Statement.find((s: { Sid: string }) => s.Sid === "AllowRoot");
       expect(grant.Principal.AWS).toMatch(/^\$\{aws_iam_role\.clients_clients-role_[0-9A-F]+\.arn\}$/);
     });
 
@@ -448,7 +448,7 @@ describe("EfsClients", () => {
       const sids = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy).Statement.map(
         (s: { Sid: string }) => s.Sid,
       );
-      expect(sids).toEqual(expect.arrayContaining(["AllowClientsRoleRoot", "AllowBackupHostRoleRead"]));
+      expect(sids).toEqual(expect.arrayContaining(["AllowRoot", "AllowRead"]));
     });
   });
 

@@ -79,7 +79,7 @@ describe("SharedFileSystem used many times", () => {
     ]);
   });
 
-  test("two roles both called 'role' in different scopes get distinct grants and Sids", () => {
+  test("two roles both called 'role' in different scopes get distinct grants, in one merged statement", () => {
     const stack = testStack();
     const fs = fileSystem(stack, "shared");
     const web = new IamRole(new Construct(stack, "web"), "role", { assumeRolePolicy: "{}" });
@@ -95,9 +95,14 @@ describe("SharedFileSystem used many times", () => {
       expect.stringMatching(/aws_iam_role\.batch_role_/),
       expect.stringMatching(/aws_iam_role\.web_role_/),
     ]);
-    const sids = policyStatements(json, "shared").map((s) => s.Sid);
-    expect(new Set(sids).size).toBe(sids.length);
-    expect(sids).toHaveLength(3);
+    const statements = policyStatements(json, "shared");
+    expect(statements.map((s) => s.Sid)).toEqual(["DenyWithoutTls", "AllowRead"]);
+    expect(statements[1].Principal).toEqual({
+      AWS: [
+        expect.stringMatching(/aws_iam_role\.web_role_/),
+        expect.stringMatching(/aws_iam_role\.batch_role_/),
+      ],
+    });
   });
 
   test("the module in two stacks of one app, both granting a role from a third stack", () => {
@@ -327,7 +332,7 @@ describe("access-point-scoped grants", () => {
     expect(policyStatements(json, "shared").filter((s) => s.Effect === "Deny")).toHaveLength(1);
   });
 
-  test("accessPointsOnly denies the role every request without an access point", () => {
+  test("accessPointsOnly denies the role's client actions outside its own access points", () => {
     const { stack, fs, role, accessPoint } = withAccessPoint();
     fs.grantRead(role, { accessPoint, accessPointsOnly: true });
     fs.grantReadWrite(role, { accessPoint, accessPointsOnly: true });
@@ -335,12 +340,18 @@ describe("access-point-scoped grants", () => {
     expect(denies).toEqual([
       expect.objectContaining({ Sid: "DenyWithoutTls" }),
       {
-        Sid: "DenyWithoutAccessPointTaskRole",
+        Sid: "DenyOutsideOwnAccessPointsTaskRole",
         Effect: "Deny",
         Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.task-role\.arn\}$/) },
-        Action: "*",
+        Action: "elasticfilesystem:Client*",
         Resource: expect.stringMatching(/^\$\{aws_efs_file_system\.shared_file-system_[0-9A-F]+\.arn\}$/),
-        Condition: { Null: { "elasticfilesystem:AccessPointArn": "true" } },
+        Condition: {
+          StringNotEquals: {
+            "elasticfilesystem:AccessPointArn": expect.stringMatching(
+              /^\$\{aws_efs_access_point\.shared_access-point-app_[0-9A-F]+\.arn\}$/,
+            ),
+          },
+        },
       },
     ]);
   });
@@ -417,5 +428,6 @@ test("granting or allowing the same thing twice writes it once", () => {
     configsOf(json, "aws_vpc_security_group_ingress_rule").map((r) => r.referenced_security_group_id),
   ).toEqual([expect.stringMatching(/client-security-group/), "sg-0123456789abcdef0"]);
   expect(configsOf(json, "aws_iam_role_policy")).toHaveLength(1);
-  expect(policyStatements(json, "shared").map((s) => s.Sid)).toEqual(["DenyWithoutTls", "AllowAppRoleRead"]);
+  expect(policyStatements(json, "shared").map((s) => s.Sid)).toEqual(["DenyWithoutTls", "AllowRead"]);
+  expect(policyStatements(json, "shared")[1].Principal).toEqual({ AWS: expect.stringMatching(/app-role/) });
 });

@@ -53,6 +53,12 @@ case "$1" in
 esac`,
   rsync: `
 echo "rsync $*" >> "$STUB_DIR/calls"
+case " $* " in
+  *" --dry-run "*)
+    for i in $(seq 1 "\${STUB_RSYNC_DELETIONS:-0}"); do echo "*deleting   lost-file-$i"; done
+    echo ">f+++++++++ new-file"
+    exit "\${STUB_RSYNC_DRY_RUN_EXIT:-0}" ;;
+esac
 exit "\${STUB_RSYNC_EXIT:-0}"`,
   flock: `
 echo "flock $*" >> "$STUB_DIR/calls"
@@ -96,6 +102,12 @@ interface Setup {
   /** Where the NVMe by-id link exists; without it only the fallback device name does. */
   nvmeLink?: boolean;
   env?: Record<string, string>;
+  /** Files already in the backup copy, as a previous run left them. */
+  copyEntries?: number;
+  /** Files on the share (`file-<i>`, i from 0). */
+  shareEntries?: number;
+  /** Leave the real rsync in place instead of the stub. */
+  realRsync?: boolean;
 }
 
 interface Run {
@@ -114,6 +126,7 @@ function prepare(setup: Setup) {
   mkdirSync(stubDir);
   for (const [name, body] of Object.entries(STUBS)) {
     if (name === "flock" && setup.realFlock) continue;
+    if (name === "rsync" && setup.realRsync) continue;
     const path = join(stubDir, name);
     writeFileSync(path, `#!/bin/bash\n${body}\n`);
     chmodSync(path, 0o755);
@@ -133,6 +146,11 @@ function prepare(setup: Setup) {
   }
   writeFileSync(join(dir, "fstab"), "UUID=aaaa / xfs defaults 0 0\n");
   if (setup.formatted ?? true) writeFileSync(join(dir, "formatted"), "");
+  for (let i = 0; i < (setup.shareEntries ?? 0); i++) writeFileSync(join(source, `file-${i}`), "data");
+  if (setup.copyEntries) {
+    mkdirSync(join(backup, "shared-home"), { recursive: true });
+    for (let i = 0; i < setup.copyEntries; i++) writeFileSync(join(backup, "shared-home", `file-${i}`), "");
+  }
   const mounted = (setup.mounted ?? ["source", "backup"]).map((m) => (m === "source" ? source : backup));
   writeFileSync(join(dir, "mounted"), mounted.map((m) => `${m}\n`).join(""));
   writeFileSync(join(dir, "snapshots"), (setup.snapshots ?? []).map((row) => row.join("\t") + "\n").join(""));
@@ -187,6 +205,97 @@ const daysAgo = (days: number) =>
   new Date(Date.now() - days * 86_400_000).toISOString().replace(/Z$/, "+00:00");
 
 describe("backup-shared-home.sh", () => {
+  describe("the delete threshold (a wiped share is not mirrored)", () => {
+    test("a sync that would delete more than BACKUP_MAX_DELETE_PERCENT of the copy stops: no sync, no snapshot, a failed run", () => {
+      // GIVEN a copy of 10 files, and a share on which 3 of them are gone (30% > the default 20%)
+      const run = runBackup({ copyEntries: 10, env: { STUB_RSYNC_DELETIONS: "3" } });
+      // THEN only the dry run ran; the run fails, so OnFailure= reaches the alarm topic
+      expect(run.status).toBe(1);
+      expect(run.calls.filter((c) => c.startsWith("rsync"))).toEqual([
+        expect.stringMatching(/^rsync -aH --numeric-ids --delete --dry-run --itemize-changes /),
+      ]);
+      expect(run.calls.filter((c) => c.startsWith("aws ec2") || c.startsWith("fsfreeze"))).toEqual([]);
+      expect(run.journal).toContainEqual(
+        expect.stringMatching(
+          /user\.crit -- the sync would delete 3 of the 10 files and directories in .*, over BACKUP_MAX_DELETE_PERCENT=20%/,
+        ),
+      );
+      // and the volume usage is still reported
+      expect(metricCalls(run)).toEqual([`${USAGE_METRIC} --value 42 --unit Percent`]);
+    });
+
+    test("with the real rsync: a share that lost 8 of 10 files leaves the copy untouched", () => {
+      const { dir, env } = prepare({ copyEntries: 10, shareEntries: 2, realRsync: true });
+      const result = spawnSync("bash", [SCRIPT], { env, encoding: "utf8" });
+      expect(result.status).toBe(1);
+      expect(readdirSync(join(dir, "backup", "shared-home"))).toHaveLength(10);
+      expect(lines(join(dir, "journal"))).toContainEqual(
+        expect.stringMatching(/would delete 8 of the 10 files/),
+      );
+    });
+
+    test("with the real rsync: a share that kept its files and gained one is copied", () => {
+      const { dir, env } = prepare({ copyEntries: 10, shareEntries: 11, realRsync: true });
+      const result = spawnSync("bash", [SCRIPT], { env, encoding: "utf8" });
+      expect(result.status).toBe(0);
+      expect(readdirSync(join(dir, "backup", "shared-home"))).toHaveLength(11);
+    });
+
+    test("deleting up to the threshold syncs and snapshots as usual", () => {
+      const run = runBackup({ copyEntries: 10, env: { STUB_RSYNC_DELETIONS: "2" } });
+      expect(run.status).toBe(0);
+      expect(run.calls.filter((c) => c.startsWith("rsync")).map((c) => c.includes("--dry-run"))).toEqual([
+        true,
+        false,
+      ]);
+      expect(run.calls).toContainEqual(expect.stringMatching(/^aws ec2 create-snapshot/));
+    });
+
+    test("the threshold is a setting; 100 turns the check off", () => {
+      const stricter = runBackup({
+        copyEntries: 10,
+        env: { STUB_RSYNC_DELETIONS: "2", BACKUP_MAX_DELETE_PERCENT: "10" },
+      });
+      expect(stricter.status).toBe(1);
+      const off = runBackup({
+        copyEntries: 10,
+        env: { STUB_RSYNC_DELETIONS: "10", BACKUP_MAX_DELETE_PERCENT: "100" },
+      });
+      expect(off.status).toBe(0);
+      expect(off.calls.filter((c) => c.includes("--dry-run"))).toEqual([]);
+    });
+
+    test("a first run, into an empty copy, has nothing to delete and needs no dry run", () => {
+      const run = runBackup({ env: { STUB_RSYNC_DELETIONS: "5" } });
+      expect(run.status).toBe(0);
+      expect(run.calls.filter((c) => c.includes("--dry-run"))).toEqual([]);
+    });
+
+    test("a failed dry run fails the run without syncing", () => {
+      const run = runBackup({ copyEntries: 10, env: { STUB_RSYNC_DRY_RUN_EXIT: "12" } });
+      expect(run.status).toBe(1);
+      expect(run.calls.filter((c) => c.startsWith("rsync"))).toHaveLength(1);
+      expect(run.journal).toContainEqual(expect.stringMatching(/rsync --dry-run failed with exit 12/));
+    });
+
+    test.each(["0", "101", "20%", "", "-5"])(
+      "refuses BACKUP_MAX_DELETE_PERCENT=%j before touching anything",
+      (value) => {
+        const run = runBackup({ copyEntries: 10, env: { BACKUP_MAX_DELETE_PERCENT: value } });
+        if (value === "") {
+          // Empty means unset: the default applies.
+          expect(run.status).toBe(0);
+          return;
+        }
+        expect(run.status).toBe(64);
+        expect(run.calls).toEqual([]);
+        expect(run.journal).toContainEqual(
+          expect.stringMatching(/BACKUP_MAX_DELETE_PERCENT .* must be a whole number from 1 to 100/),
+        );
+      },
+    );
+  });
+
   test("syncs, freezes, snapshots with tags, unfreezes, then applies retention, in that order", () => {
     // GIVEN a mounted share and backup volume
     // WHEN

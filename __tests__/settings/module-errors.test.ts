@@ -57,6 +57,7 @@ test.each([
   ["efs/clients", "subnets", "availabilityZones"],
   ["efs/clients", "mountTargetWaitSeconds", "clients.mountTargetWaitSeconds"],
   ["efs-with-backup/ebs-snapshot-backup", "keepDays", "backup.ebsSnapshots.keepDays"],
+  ["efs-with-backup/ebs-snapshot-backup", "maxDeletePercent", "backup.ebsSnapshots.maxDeletePercent"],
   ["efs-with-backup/aws-backup", "vaultLock.minRetentionDays", "backup.awsBackup.vaultLock.minRetentionDays"],
   ["efs-with-backup", "backup.awsBackup.enabled", "backup.awsBackup.enabled"],
 ])("%s's %s is reported at %s", (constructPath, prop, settingsPath) => {

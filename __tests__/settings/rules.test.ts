@@ -325,6 +325,18 @@ describe("upper bounds", () => {
       "backup.ebsSnapshots.keepDays: must be an integer from 1 to 3650 days",
     ],
     [
+      { state: { breakGlassRoleArn: "arn:aws:iam::111122223333:user/alice" } },
+      'state.breakGlassRoleArn: must be an IAM role ARN such as "arn:aws:iam::111122223333:role/state-break-glass"',
+    ],
+    [
+      { backup: { ebsSnapshots: { maxDeletePercent: 0 } } },
+      "backup.ebsSnapshots.maxDeletePercent: must be an integer from 1 to 100 percent",
+    ],
+    [
+      { backup: { ebsSnapshots: { maxDeletePercent: 100.5 } } },
+      "backup.ebsSnapshots.maxDeletePercent: must be an integer from 1 to 100 percent",
+    ],
+    [
       { backup: { awsBackup: { deleteAfterDays: 36501 } } },
       "backup.awsBackup.deleteAfterDays: must be an integer from 1 to 36500 days",
     ],

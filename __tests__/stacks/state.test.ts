@@ -76,16 +76,15 @@ describe("the state bucket", () => {
   test("denies every request that does not use TLS, on the bucket and its objects", () => {
     const policy = onlyResource(json, "aws_s3_bucket_policy");
     const document = parsePolicy(policy.policy);
-    expect(document.Statement).toEqual([
-      {
-        Sid: "DenyWithoutTls",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: ["${aws_s3_bucket.state-bucket.arn}", "${aws_s3_bucket.state-bucket.arn}/*"],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ]);
+    // (The other statements' decisions: __tests__/policies/state-bucket-policy.test.ts.)
+    expect(document.Statement[0]).toEqual({
+      Sid: "DenyWithoutTls",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["${aws_s3_bucket.state-bucket.arn}", "${aws_s3_bucket.state-bucket.arn}/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
     // Applied after the public-access block: S3 rejects concurrent changes to the two.
     expect(policy.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_public_access_block\./)]);
   });

@@ -46,6 +46,8 @@ export const EBS_SNAPSHOT_DEFAULTS = {
   /** One week of 15-minute snapshots. */
   keepLast: 672,
   keepDays: 7,
+  /** A run that would delete more than this share of the copy's entries stops and alerts instead. */
+  maxDeletePercent: 20,
   deviceName: "/dev/sdf",
   name: "shared-home-backup",
 } as const;
@@ -78,6 +80,14 @@ export interface EbsSnapshotBackupProps {
    * @default 7
    */
   readonly keepDays?: number;
+  /**
+   * The largest share of the backup copy's files and directories (1 to 100 percent) one run may
+   * delete. A share wiped or encrypted while mounted looks to `rsync --delete` like deleted files;
+   * past this share the run copies nothing, takes no snapshot and fails, so the alarm topic hears
+   * of it and the last good snapshots stay. 100 turns the check off.
+   * @default 20
+   */
+  readonly maxDeletePercent?: number;
   /**
    * Where the shared file system is mounted on the backup host: what gets copied.
    * @default "/mnt/shared-home"
@@ -206,6 +216,7 @@ export class EbsSnapshotBackup extends Construct {
           BACKUP_VOLUME_ID: this.volume.id,
           BACKUP_KEEP_LAST: String(props.keepLast ?? EBS_SNAPSHOT_DEFAULTS.keepLast),
           BACKUP_KEEP_DAYS: String(props.keepDays ?? EBS_SNAPSHOT_DEFAULTS.keepDays),
+          BACKUP_MAX_DELETE_PERCENT: String(props.maxDeletePercent ?? EBS_SNAPSHOT_DEFAULTS.maxDeletePercent),
           BACKUP_TAG_KEY: SNAPSHOT_TAG_KEY,
           BACKUP_SOURCE: props.sourcePath ?? DEFAULT_SOURCE_PATH,
           BACKUP_MOUNT_POINT: props.mountPath ?? DEFAULT_MOUNT_PATH,

@@ -101,6 +101,7 @@ export function validateEbsSnapshotBackupProps(path: string, props: EbsSnapshotB
   // Both limits are always in force (defaults apply); neither can be turned off.
   checkWholeNumber(errors, "keepLast", props.keepLast, 1, KEEP_LAST_MAX, "snapshots");
   checkWholeNumber(errors, "keepDays", props.keepDays, 1, KEEP_DAYS_MAX, "days");
+  checkWholeNumber(errors, "maxDeletePercent", props.maxDeletePercent, 1, 100, "percent");
   if (props.deviceName !== undefined) {
     errors.check(
       DEVICE_NAME_PATTERN.test(props.deviceName),

@@ -59,7 +59,8 @@ export type ClientFileSystem = Pick<
   | "grantRootAccess"
 > &
   // Optional, so a file system known only by id can be mounted; when given, placements are checked.
-  Partial<Pick<SharedFileSystem, "mountTargets">>;
+  // grantReadAsRoot is optional too, as it came later: access "read-as-root" needs it.
+  Partial<Pick<SharedFileSystem, "mountTargets" | "grantReadAsRoot">>;
 
 export interface EfsClientsProps extends RoleOptions {
   /** The VPC of the subnets; the admin security group is created in it. */
@@ -130,7 +131,8 @@ export interface EfsClientsProps extends RoleOptions {
   readonly mountTargetWaitSeconds?: number;
   /**
    * What the clients may do on the file system. `root` is needed to seed the share with every
-   * user's files, owners kept; `read` also mounts the share read-only.
+   * user's files, owners kept; `read` and `read-as-root` (every user's files, for a backup copy)
+   * also mount the share read-only.
    * @default "root"
    */
   readonly access?: ClientAccess;
@@ -257,7 +259,7 @@ export class EfsClients extends Construct {
       dnsName: props.fileSystem.dnsName,
       mountPath: props.mountPath ?? CLIENT_DEFAULTS.mountPath,
       mountMethod: props.mountMethod ?? CLIENT_DEFAULTS.mountMethod,
-      readOnly: access === "read",
+      readOnly: access === "read" || access === "read-as-root",
       seedFromLocal: props.seedShareFromLocal ?? true,
       waitSeconds: props.mountTargetWaitSeconds ?? DEFAULT_MOUNT_TARGET_WAIT_SECONDS,
     };
@@ -458,6 +460,7 @@ export class EfsClients extends Construct {
   private grantAccess(fileSystem: ClientFileSystem, access: ClientAccess): void {
     if (access === "root") fileSystem.grantRootAccess(this.role);
     else if (access === "read-write") fileSystem.grantReadWrite(this.role);
+    else if (access === "read-as-root") fileSystem.grantReadAsRoot!(this.role);
     else fileSystem.grantRead(this.role);
   }
 }

@@ -9,8 +9,11 @@ export type Placement = (typeof PLACEMENTS)[number];
 export const MOUNT_METHODS = ["efs-utils", "nfs"] as const;
 export type MountMethod = (typeof MOUNT_METHODS)[number];
 
-/** What the clients' role may do on the file system, through the efs module's grant helpers. */
-export const CLIENT_ACCESS_LEVELS = ["root", "read-write", "read"] as const;
+/**
+ * What the clients' role may do on the file system, through the efs module's grant helpers.
+ * `read-as-root` reads every user's files, owners kept, and writes nothing: a backup host.
+ */
+export const CLIENT_ACCESS_LEVELS = ["root", "read-write", "read", "read-as-root"] as const;
 export type ClientAccess = (typeof CLIENT_ACCESS_LEVELS)[number];
 
 /** The root EBS volume of each client. It is always encrypted. */

@@ -62,6 +62,11 @@ export function validateClientsProps(path: string, props: EfsClientsProps, setti
   oneOf(errors, "placement", props.placement, PLACEMENTS);
   oneOf(errors, "mountMethod", props.mountMethod, MOUNT_METHODS);
   oneOf(errors, "access", props.access, CLIENT_ACCESS_LEVELS);
+  errors.check(
+    props.access !== "read-as-root" || typeof props.fileSystem.grantReadAsRoot === "function",
+    "access",
+    '"read-as-root" needs a fileSystem with grantReadAsRoot (SharedFileSystem and fromAttributes have it)',
+  );
 
   validateSubnets(errors, props);
   validateMachine(errors, props);

@@ -61,10 +61,13 @@ export interface GrantOptions {
    */
   readonly fileSystemPolicyOnly?: boolean;
   /**
-   * Makes every access of this role go through an access point: the file-system policy gets an
-   * explicit Deny for the role when `elasticfilesystem:AccessPointArn` is absent (a `Null` condition),
-   * which no other policy can override. Needs `accessPoint`, and a file system whose policy this
-   * construct owns. It does not stop anonymous mounts when `allowAnonymousAccess` is on.
+   * Makes every NFS access of this role go through its own access points: the file-system policy
+   * gets an explicit Deny of `elasticfilesystem:Client*` for the role unless
+   * `elasticfilesystem:AccessPointArn` is one of the access points it is granted on this file system
+   * (no access point at all included), which no other policy can override. Management calls are
+   * not denied, so a role that also administers the file system keeps `PutFileSystemPolicy`. Needs
+   * `accessPoint`, and a file system whose policy this construct owns. It does not stop anonymous
+   * (read-only) mounts when `allowAnonymousAccess` is on.
    * @default false
    */
   readonly accessPointsOnly?: boolean;
@@ -95,6 +98,8 @@ export interface IFileSystem {
   grantReadWrite(grantee: Grantee, options?: GrantOptions): void;
   /** Lets `grantee` mount and write as root. */
   grantRootAccess(grantee: Grantee, options?: GrantOptions): void;
+  /** Lets `grantee` mount read-only as root: it reads every file, whoever owns it, and writes none. */
+  grantReadAsRoot(grantee: Grantee, options?: GrantOptions): void;
   /** Lets machines in `source` (a security group construct, or a security-group id) reach the mount targets on TCP 2049. */
   allowNfsFrom(source: NfsSource | string): void;
 }
@@ -105,18 +110,29 @@ export interface PolicyStatement {
   readonly Principal: unknown;
   readonly Action: string | string[];
   readonly Resource: string;
-  readonly Condition: Record<string, Record<string, string>>;
+  readonly Condition: Record<string, Record<string, string | string[]>>;
 }
 
-type AccessLevel = "read" | "read-write" | "root";
+type AccessLevel = "read" | "read-as-root" | "read-write" | "root";
 
 export const READ_ACTIONS = ["elasticfilesystem:ClientMount"];
 export const READ_WRITE_ACTIONS = [...READ_ACTIONS, "elasticfilesystem:ClientWrite"];
 const ROOT_ACTIONS = [...READ_WRITE_ACTIONS, "elasticfilesystem:ClientRootAccess"];
+// ClientRootAccess only turns root squashing off; without ClientWrite, root still cannot write.
+const ROOT_READ_ACTIONS = [...READ_ACTIONS, "elasticfilesystem:ClientRootAccess"];
+const ACTIONS_OF: Record<AccessLevel, string[]> = {
+  read: READ_ACTIONS,
+  "read-as-root": ROOT_READ_ACTIONS,
+  "read-write": READ_WRITE_ACTIONS,
+  root: ROOT_ACTIONS,
+};
+/** The NFS client actions, which the `accessPointsOnly` Deny covers; management calls are not among them. */
+const CLIENT_ACTIONS = "elasticfilesystem:Client*";
 export const VIA_MOUNT_TARGET = { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } };
 const ACCESS_POINT_ARN_KEY = "elasticfilesystem:AccessPointArn";
 const METHOD_OF: Record<AccessLevel, string> = {
   read: "grantRead",
+  "read-as-root": "grantReadAsRoot",
   "read-write": "grantReadWrite",
   root: "grantRootAccess",
 };
@@ -125,6 +141,22 @@ const METHOD_OF: Record<AccessLevel, string> = {
 function literalVpcIdOf(source: NfsSource): string | undefined {
   const vpcId = (source as Partial<Pick<SecurityGroup, "vpcIdInput">>).vpcIdInput;
   return typeof vpcId === "string" && isKnown(vpcId) ? vpcId : undefined;
+}
+
+/** One grant as the file-system policy records it; statements are merged from these when it is written. */
+export interface FileSystemPolicyGrant {
+  readonly level: AccessLevel;
+  readonly principalArn: string;
+  /** Unique per grantee (see `Principal.key`). */
+  readonly principalKey: string;
+  readonly principalReadable: string;
+  /** The principal's ARN length when synth can tell it; see `Principal.knownArnLength`. */
+  readonly principalArnLength?: number | undefined;
+  readonly accessPoint?:
+    { readonly arn: string; readonly key: string; readonly readable: string } | undefined;
+  readonly accessPointsOnly: boolean;
+  /** Mounts through any access point, never without one (see `GrantOptions.anyAccessPoint`). */
+  readonly anyAccessPoint: boolean;
 }
 
 /** What the base class needs to know about the concrete file system. */
@@ -140,6 +172,8 @@ interface Principal {
   readonly role?: string | undefined;
   /** True for a role given by ARN, which may sit in another account. */
   readonly byReference: boolean;
+  /** The ARN's length when it can be told at synth (a literal ARN, or a role with a literal name). */
+  readonly knownArnLength?: number | undefined;
 }
 
 /**
@@ -158,10 +192,10 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
   abstract readonly mountTargetResources: readonly EfsMountTarget[];
 
   /**
-   * Statements this construct adds to the file-system policy it owns; undefined when it owns none
+   * Grants this construct writes into the file-system policy it owns; undefined when it owns none
    * (an imported file system).
    */
-  protected abstract readonly fileSystemPolicyStatements: PolicyStatement[] | undefined;
+  protected abstract readonly fileSystemPolicyGrants: FileSystemPolicyGrant[] | undefined;
   /** Prefix of inline policy names. */
   protected abstract readonly policyNamePrefix: string;
   /** The file system's account when known at synth (a literal imported ARN). */
@@ -182,21 +216,28 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
   private readonly nfsSources = new Set<unknown>();
   private readonly accessPointsOnlyKeys = new Set<string>();
   private readonly unscopedGrantKeys = new Set<string>();
-  private readonly denyWithoutAccessPointKeys = new Set<string>();
 
   /** Lets `grantee` mount the file system read-only (ClientMount). */
   grantRead(grantee: Grantee, options: GrantOptions = {}): void {
-    this.grant(grantee, "read", READ_ACTIONS, options);
+    this.grant(grantee, "read", options);
+  }
+
+  /**
+   * Lets `grantee` mount read-only as root (ClientMount and ClientRootAccess, no ClientWrite): it
+   * reads every user's files, owners kept, and cannot change any, e.g. a backup copy.
+   */
+  grantReadAsRoot(grantee: Grantee, options: GrantOptions = {}): void {
+    this.grant(grantee, "read-as-root", options);
   }
 
   /** Lets `grantee` mount and write, as a non-root user (root is squashed). */
   grantReadWrite(grantee: Grantee, options: GrantOptions = {}): void {
-    this.grant(grantee, "read-write", READ_WRITE_ACTIONS, options);
+    this.grant(grantee, "read-write", options);
   }
 
   /** Lets `grantee` mount and write as root, e.g. to seed `/home` or chown users' directories. */
   grantRootAccess(grantee: Grantee, options: GrantOptions = {}): void {
-    this.grant(grantee, "root", ROOT_ACTIONS, options);
+    this.grant(grantee, "root", options);
   }
 
   /**
@@ -263,11 +304,12 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
    * (unless `fileSystemPolicyOnly`). ClientMount is always included: a statement with ClientWrite but
    * no ClientMount blocks every mount.
    */
-  private grant(grantee: Grantee, level: AccessLevel, actions: string[], options: GrantOptions): void {
+  private grant(grantee: Grantee, level: AccessLevel, options: GrantOptions): void {
+    const actions = ACTIONS_OF[level];
     const errors = new ValidationErrors(`${this.node.path}.${METHOD_OF[level]}`);
     const principal = this.principalOf(grantee, errors);
     const accessPoint = this.accessPointOf(options.accessPoint, errors);
-    const ownsPolicy = this.fileSystemPolicyStatements !== undefined;
+    const ownsPolicy = this.fileSystemPolicyGrants !== undefined;
     const writesIdentityPolicy = !options.fileSystemPolicyOnly;
 
     if (options.fileSystemPolicyOnly && !ownsPolicy) {
@@ -319,35 +361,16 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     // IAM's Null operator: "false" matches only a request that names an access point.
     if (anyAccessPoint) condition.Null = { [ACCESS_POINT_ARN_KEY]: "false" };
 
-    const statements = this.fileSystemPolicyStatements;
-    if (statements) {
-      // A Sid only has to be unique within this policy: the short form when it is (as before ids
-      // were unique per grantee), the full label when two grantees share a construct id.
-      const uniqueSid = (prefix: string, short: string, full: string) =>
-        statements.some((s) => s.Sid === sidOf(prefix, short)) ? sidOf(prefix, full) : sidOf(prefix, short);
-      const shortScope = accessPoint?.readable ?? (anyAccessPoint ? "any-access-point" : undefined);
-      const shortLabel = [principal.readable, level, shortScope].filter(Boolean).join("-");
-      statements.push({
-        Sid: uniqueSid("Allow", shortLabel, label),
-        Effect: "Allow",
-        Principal: { AWS: principal.arn },
-        Action: actions,
-        Resource: this.fileSystemArn,
-        Condition: condition,
-      });
-      if (options.accessPointsOnly && !this.denyWithoutAccessPointKeys.has(principal.key)) {
-        this.denyWithoutAccessPointKeys.add(principal.key);
-        // IAM's Null operator: "true" matches a request that has no access point ARN in its context.
-        statements.push({
-          Sid: uniqueSid("DenyWithoutAccessPoint", principal.readable, principal.key),
-          Effect: "Deny",
-          Principal: { AWS: principal.arn },
-          Action: "*",
-          Resource: this.fileSystemArn,
-          Condition: { Null: { [ACCESS_POINT_ARN_KEY]: "true" } },
-        });
-      }
-    }
+    this.fileSystemPolicyGrants?.push({
+      level,
+      principalArn: principal.arn,
+      principalKey: principal.key,
+      principalReadable: principal.readable,
+      principalArnLength: principal.knownArnLength,
+      accessPoint,
+      accessPointsOnly: options.accessPointsOnly ?? false,
+      anyAccessPoint,
+    });
 
     if (!writesIdentityPolicy) return;
     const nameParts = [
@@ -365,7 +388,8 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       }),
       // An inline policy can only be written onto a role of the deployer's account; one named by
       // ARN from elsewhere would land on a same-named role here, or fail. Checked at plan (or apply,
-      // while the file system's ARN is unknown) when the ARNs are not both literals.
+      // while the file system's ARN is unknown) when the ARNs are not both literals. And the policy
+      // goes onto `roleName`: when it or the ARN is a token, plan checks they name the same role.
       ...(principal.byReference && {
         lifecycle: {
           precondition: [
@@ -373,6 +397,18 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
               condition: Op.eq(accountIdOfArn(principal.arn), accountIdOfArn(this.fileSystemArn)),
               errorMessage: `${principal.arn} is in another account than the file system: grant it with fileSystemPolicyOnly.`,
             },
+            ...(isKnown(principal.arn) && isKnown(principal.role)
+              ? []
+              : [
+                  {
+                    condition: Op.eq(
+                      Fn.element(Fn.reverse(Fn.split("/", principal.arn)), 0),
+                      principal.role!,
+                    ),
+                    errorMessage:
+                      "roleName is not the name at the end of roleArn: the inline policy would land on another role.",
+                  },
+                ]),
           ],
         },
       }),
@@ -388,6 +424,7 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
         arn: grantee.arn,
         role: grantee.id,
         byReference: false,
+        knownArnLength: roleArnLengthOf(grantee),
       };
     }
     const { roleArn, roleName } = grantee;
@@ -414,7 +451,15 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     const readable = nameFromArn ?? (roleName !== undefined && isKnown(roleName) ? roleName : "role");
     const key = `${readable}-${hashOf(isKnown(roleArn) ? roleArn : expressionOf(this, roleArn))}`;
     const display = isKnown(roleArn) ? `role ${roleArn}` : "the role";
-    return { key, readable, display, arn: roleArn, role: roleName ?? nameFromArn, byReference: true };
+    return {
+      key,
+      readable,
+      display,
+      arn: roleArn,
+      role: roleName ?? nameFromArn,
+      byReference: true,
+      knownArnLength: isKnown(roleArn) ? roleArn.length : undefined,
+    };
   }
 
   private checkIdentityPolicyTarget(grantee: Grantee, principal: Principal, errors: ValidationErrors): void {
@@ -468,6 +513,132 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       readable: "access-point",
     };
   }
+}
+
+/** Sid labels of the levels: `AllowReadWrite`, `AllowReadAsRootViaWeb`. */
+const LEVEL_LABEL: Record<AccessLevel, string> = {
+  read: "Read",
+  "read-as-root": "ReadAsRoot",
+  "read-write": "ReadWrite",
+  root: "Root",
+};
+
+/**
+ * The file-system-policy statements of `grants`, merged: one Allow per access level and access point
+ * (or none) listing every principal granted so, and one Deny per set of access points that
+ * `accessPointsOnly` roles are confined to. Merging keeps the policy under EFS's size limit for many
+ * more grants than one statement per grant would.
+ *
+ * The Deny covers the NFS client actions only (`elasticfilesystem:Client*`), so a confined role that
+ * is also an administrator still manages the file system; and it fires outside the role's own access
+ * points (`StringNotEquals`, which also matches a request with no access point at all).
+ */
+export function grantStatements(
+  grants: readonly FileSystemPolicyGrant[],
+  fileSystemArn: string,
+): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  const sids = new Set<string>();
+  const uniqueSid = (base: string) => {
+    let sid = base;
+    for (let n = 2; sids.has(sid); n++) sid = `${base}${n}`;
+    sids.add(sid);
+    return sid;
+  };
+  const principalsOf = (arns: string[]) => ({ AWS: arns.length === 1 ? arns[0] : arns });
+
+  const allows = new Map<string, { grant: FileSystemPolicyGrant; arns: string[] }>();
+  for (const grant of grants) {
+    const groupKey = `${grant.level}|${grant.accessPoint?.key ?? (grant.anyAccessPoint ? "*" : "")}`;
+    const group = allows.get(groupKey) ?? { grant, arns: [] };
+    if (!group.arns.includes(grant.principalArn)) group.arns.push(grant.principalArn);
+    allows.set(groupKey, group);
+  }
+  const apReadableCount = new Map<string, Set<string>>();
+  for (const { accessPoint } of grants) {
+    if (!accessPoint) continue;
+    const keys = apReadableCount.get(accessPoint.readable) ?? new Set<string>();
+    keys.add(accessPoint.key);
+    apReadableCount.set(accessPoint.readable, keys);
+  }
+  for (const { grant, arns } of allows.values()) {
+    const condition: PolicyStatement["Condition"] = { ...VIA_MOUNT_TARGET };
+    let label = LEVEL_LABEL[grant.level];
+    if (grant.accessPoint) {
+      condition.StringEquals = { [ACCESS_POINT_ARN_KEY]: grant.accessPoint.arn };
+      const shared = (apReadableCount.get(grant.accessPoint.readable)?.size ?? 0) > 1;
+      label += `Via-${shared ? grant.accessPoint.key : grant.accessPoint.readable}`;
+    } else if (grant.anyAccessPoint) {
+      // IAM's Null operator: "false" matches only a request that names an access point.
+      condition.Null = { [ACCESS_POINT_ARN_KEY]: "false" };
+      label += "ViaAnyAccessPoint";
+    }
+    statements.push({
+      Sid: uniqueSid(sidOf("Allow", label)),
+      Effect: "Allow",
+      Principal: principalsOf(arns),
+      Action: ACTIONS_OF[grant.level],
+      Resource: fileSystemArn,
+      Condition: condition,
+    });
+  }
+
+  // Each confined role's own access points: every access point it holds a grant through.
+  // Keyed by access point keys: an ARN token is a new string at every read of the attribute.
+  const confined = new Map<string, { arn: string; readable: string; accessPoints: Map<string, string> }>();
+  for (const grant of grants) {
+    if (grant.accessPointsOnly && !confined.has(grant.principalKey)) {
+      confined.set(grant.principalKey, {
+        arn: grant.principalArn,
+        readable: grant.principalReadable,
+        accessPoints: new Map(),
+      });
+    }
+  }
+  for (const grant of grants) {
+    const role = confined.get(grant.principalKey);
+    if (role && grant.accessPoint && !role.accessPoints.has(grant.accessPoint.key)) {
+      role.accessPoints.set(grant.accessPoint.key, grant.accessPoint.arn);
+    }
+  }
+  const denies = new Map<string, { readable: string; arns: string[]; accessPoints: string[] }>();
+  for (const role of confined.values()) {
+    const setKey = [...role.accessPoints.keys()].join("|");
+    const group = denies.get(setKey) ?? {
+      readable: role.readable,
+      arns: [],
+      accessPoints: [...role.accessPoints.values()],
+    };
+    group.arns.push(role.arn);
+    denies.set(setKey, group);
+  }
+  for (const { readable, arns, accessPoints } of denies.values()) {
+    statements.push({
+      Sid: uniqueSid(sidOf("DenyOutsideOwnAccessPoints", readable)),
+      Effect: "Deny",
+      Principal: principalsOf(arns),
+      Action: CLIENT_ACTIONS,
+      Resource: fileSystemArn,
+      Condition: {
+        StringNotEquals: {
+          [ACCESS_POINT_ARN_KEY]: accessPoints.length === 1 ? accessPoints[0] : accessPoints,
+        },
+      },
+    });
+  }
+  return statements;
+}
+
+/**
+ * The ARN length of a role created with a literal name (and path): `arn:aws:iam::<12 digits>:role`,
+ * the path, the name; `arn:aws-us-gov` is 7 longer. Undefined when the name is left to Terraform.
+ */
+function roleArnLengthOf(role: GrantableRole): number | undefined {
+  const { nameInput, pathInput } = role as { nameInput?: unknown; pathInput?: unknown };
+  if (typeof nameInput !== "string" || !isKnown(nameInput)) return undefined;
+  const path = pathInput === undefined ? "/" : pathInput;
+  if (typeof path !== "string" || !isKnown(path)) return undefined;
+  return "arn:aws-us-gov:iam::111122223333:role".length + path.length + nameInput.length;
 }
 
 /** A construct's id plus a hash of its node path: readable, and unique in the whole app. */

@@ -11,8 +11,8 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import type { SubnetRef } from "../network";
 import { validateFileSystemAttributes, validateFileSystemProps } from "./validate";
-import { FileSystemBase, NFS_PORT, READ_WRITE_ACTIONS, VIA_MOUNT_TARGET } from "./grants";
-import type { IFileSystem, PolicyStatement } from "./grants";
+import { FileSystemBase, grantStatements, NFS_PORT, READ_ACTIONS, VIA_MOUNT_TARGET } from "./grants";
+import type { FileSystemPolicyGrant, IFileSystem, PolicyStatement } from "./grants";
 import {
   AccessPointOptions,
   LifecycleOptions,
@@ -22,7 +22,16 @@ import {
   ThroughputMode,
 } from "./types";
 import { jsonDocument } from "../shared/json";
-import { isKnown } from "../shared/validation";
+import { isKnown, ValidationErrors } from "../shared/validation";
+
+/** EFS refuses a file-system policy longer than this (PutFileSystemPolicy; EFS User Guide). */
+export const FILE_SYSTEM_POLICY_MAX_CHARACTERS = 20_000;
+/**
+ * What synth assumes for ARNs known only at apply time when it measures the policy: the longest a
+ * role ARN with a 64-character name and no path, and an EFS ARN in the longest Region name, can be.
+ * A role created with a literal name is counted at its real length instead.
+ */
+const ESTIMATED_ARN_CHARACTERS = { role: 95, fileSystem: 86, accessPoint: 89 } as const;
 
 export * from "./types";
 export { FileSystemBase, NFS_PORT } from "./grants";
@@ -88,8 +97,9 @@ export interface SharedFileSystemProps {
    */
   readonly preventDestroy?: boolean;
   /**
-   * Lets NFS clients without IAM authorization mount and write (still only over TLS, through a
-   * mount target).
+   * Lets NFS clients without IAM authorization mount read-only (still only over TLS, through a
+   * mount target). Writing takes a grant: EFS checks no principal condition keys for NFS clients,
+   * so an anonymous write allow would also be one for every IAM principal of every account.
    *
    * DEVIATION: without a file-system policy EFS allows anonymous access; we deny it by default.
    * @default false
@@ -169,14 +179,14 @@ export class SharedFileSystem extends FileSystemBase {
   readonly mountTargets: readonly MountTargetRef[];
   /** The mount-target resources, for `dependsOn` of whatever mounts the file system first. */
   readonly mountTargetResources: readonly EfsMountTarget[];
-  /** Whether the file-system policy lets clients without IAM authorization mount (`allowAnonymousAccess`). */
+  /** Whether the file-system policy lets clients without IAM authorization mount read-only (`allowAnonymousAccess`). */
   readonly allowAnonymousAccess: boolean;
   readonly accessPoints: Readonly<Record<string, EfsAccessPoint>>;
   /** The KMS key this module created, when `createKmsKey` is set. */
   readonly kmsKey?: KmsKey;
   readonly replicationConfiguration?: EfsReplicationConfiguration;
 
-  protected readonly fileSystemPolicyStatements: PolicyStatement[] = [];
+  protected readonly fileSystemPolicyGrants: FileSystemPolicyGrant[] = [];
   protected readonly policyNamePrefix: string;
   protected readonly knownAccountId = undefined;
   protected readonly nfsTargetSecurityGroupId: string;
@@ -330,8 +340,41 @@ export class SharedFileSystem extends FileSystemBase {
 
     new EfsFileSystemPolicy(this, "file-system-policy", {
       fileSystemId: this.fileSystem.id,
-      policy: Lazy.stringValue({ produce: () => jsonDocument(this.policyDocument(props)) }),
+      policy: Lazy.stringValue({ produce: () => jsonDocument(this.checkedPolicyDocument(props)) }),
     });
+  }
+
+  /** The policy, refused at synth when it could be longer than EFS takes. */
+  private checkedPolicyDocument(props: SharedFileSystemProps) {
+    const document = this.policyDocument(props);
+    const estimate = this.estimatedLength(document);
+    const errors = new ValidationErrors(this.node.path);
+    if (estimate > FILE_SYSTEM_POLICY_MAX_CHARACTERS) {
+      const grants = this.fileSystemPolicyGrants;
+      const roles = new Set(grants.map((g) => g.principalKey)).size;
+      const accessPoints = new Set(grants.flatMap((g) => (g.accessPoint ? [g.accessPoint.key] : []))).size;
+      errors.add(
+        "grants",
+        `make a file-system policy of about ${estimate} characters, over EFS's limit of ${FILE_SYSTEM_POLICY_MAX_CHARACTERS}: it holds ${grants.length} grants to ${roles} roles through ${accessPoints} access points; grant fewer roles, or group roles that share an access point and level`,
+      );
+    }
+    errors.throwIfAny();
+    return document;
+  }
+
+  /** The policy's length as compact JSON, each ARN known only at apply time counted at its longest. */
+  private estimatedLength(document: object): number {
+    const estimates = new Map<string, number>([[this.fileSystem.arn, ESTIMATED_ARN_CHARACTERS.fileSystem]]);
+    for (const grant of this.fileSystemPolicyGrants) {
+      if (grant.accessPoint) estimates.set(grant.accessPoint.arn, ESTIMATED_ARN_CHARACTERS.accessPoint);
+      if (grant.principalArnLength !== undefined) estimates.set(grant.principalArn, grant.principalArnLength);
+    }
+    const text = JSON.stringify(document, (_, value: unknown) =>
+      typeof value === "string" && Token.isUnresolved(value)
+        ? "x".repeat(estimates.get(value) ?? ESTIMATED_ARN_CHARACTERS.role)
+        : value,
+    );
+    return text.length;
   }
 
   private policyDocument(props: SharedFileSystemProps) {
@@ -344,14 +387,17 @@ export class SharedFileSystem extends FileSystemBase {
         Resource: this.fileSystem.arn,
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      ...this.fileSystemPolicyStatements,
+      ...grantStatements(this.fileSystemPolicyGrants, this.fileSystem.arn),
     ];
     if (props.allowAnonymousAccess) {
+      // Read-only: EFS enforces no principal condition keys for NFS clients, so an Allow for "*" is
+      // one for every IAM principal of every account too; with ClientWrite it would make each read
+      // grant read-write and let any account write.
       statements.push({
-        Sid: "AllowAnonymousViaMountTarget",
+        Sid: "AllowAnonymousReadViaMountTarget",
         Effect: "Allow",
         Principal: { AWS: "*" },
-        Action: READ_WRITE_ACTIONS,
+        Action: READ_ACTIONS,
         Resource: this.fileSystem.arn,
         Condition: VIA_MOUNT_TARGET,
       });
@@ -366,7 +412,7 @@ class ImportedFileSystem extends FileSystemBase {
   readonly fileSystemArn: string;
   readonly dnsName: string;
   readonly mountTargetResources: readonly EfsMountTarget[] = [];
-  protected readonly fileSystemPolicyStatements = undefined;
+  protected readonly fileSystemPolicyGrants = undefined;
   protected readonly policyNamePrefix = "efs";
   protected readonly knownAccountId: string | undefined;
   protected readonly nfsTargetSecurityGroupId: string | undefined;

@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { show, ValidationErrors } from "../shared/validation";
+import { isKnown, show, ValidationErrors } from "../shared/validation";
+import { jsonDocument } from "../shared/json";
 import { REGION_PATTERN } from "../shared/patterns";
 import type { SubnetRef } from "./index";
 
@@ -33,6 +35,20 @@ export const SSM_ENDPOINT_SERVICES: readonly InterfaceEndpointService[] = [
 ];
 
 const HTTPS_PORT = 443;
+
+/**
+ * The bucket of a Region's Amazon Linux 2023 package repositories, which dnf reads through the S3
+ * gateway. AWS names it `al2023-repos-<region>-de612dc2` in every Region: `dnf repolist -v` on an
+ * AL2023 host shows it (e.g. github.com/shamimice03/aws-secure-env, "al2023-repos-ap-northeast-1-
+ * de612dc2.s3.dualstack..."), and restrictive endpoint policies in public repositories allow exactly
+ * `arn:aws:s3:::al2023-repos-${region}-de612dc2/*`.
+ */
+export function amazonLinuxRepositoryBucket(region: string): string {
+  return `al2023-repos-${region}-de612dc2`;
+}
+
+/** An S3 bucket name (S3 User Guide, "General purpose bucket naming rules"), for `allowS3BucketRead`. */
+const BUCKET_NAME_PATTERN = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** VPC endpoints, so that hosts in the private subnets reach AWS without a public IP or a NAT gateway. */
 export interface VpcEndpointOptions {
@@ -71,6 +87,14 @@ export interface PrivateEndpointsProps extends VpcEndpointOptions {
   /** Route tables of the private subnets, for the S3 gateway endpoint. */
   readonly routeTableIds: readonly string[];
   readonly namePrefix: string;
+  /**
+   * The account the hosts' roles and our buckets are in (a Terraform expression is fine): the
+   * endpoint policies let only its principals through, and the S3 gateway only to its buckets
+   * (plus the Amazon Linux repositories and the buckets given to `allowS3BucketRead`).
+   */
+  readonly accountId: string;
+  /** The VPC's partition, for bucket ARNs. @default "aws" */
+  readonly partition?: string;
 }
 
 /**
@@ -85,6 +109,7 @@ export class PrivateEndpoints extends Construct {
   readonly s3Gateway: VpcEndpoint;
   private readonly interfaceEndpoints = new Map<InterfaceEndpointService, VpcEndpoint>();
   private readonly allowedGroups = new Set<string>();
+  private readonly readableBuckets: string[] = [];
 
   constructor(
     scope: Construct,
@@ -104,6 +129,7 @@ export class PrivateEndpoints extends Construct {
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: [...props.routeTableIds],
+      policy: Lazy.stringValue({ produce: () => jsonDocument(this.s3GatewayPolicy()) }),
       tags: { Name: `${props.namePrefix}-s3` },
     });
     for (const service of props.interfaceServices ?? SSM_ENDPOINT_SERVICES)
@@ -126,10 +152,87 @@ export class PrivateEndpoints extends Construct {
       subnetIds: this.props.subnets.map((subnet) => subnet.id),
       securityGroupIds: [this.securityGroup.id],
       privateDnsEnabled: true,
+      // Only our principals: credentials of another account cannot use the endpoint to reach their
+      // own resources (exfiltration) from the hosts.
+      policy: jsonDocument({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "OurAccountsPrincipalsOnly",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "*",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalAccount": this.props.accountId } },
+          },
+        ],
+      }),
       tags: { Name: `${this.props.namePrefix}-${service}` },
     });
     this.interfaceEndpoints.set(service, endpoint);
     return endpoint;
+  }
+
+  /**
+   * Lets our principals read `bucketName` (GetObject, ListBucket) through the S3 gateway, wherever
+   * the bucket is: a code bucket in another account, say. Once per bucket.
+   */
+  allowS3BucketRead(bucketName: string): void {
+    const errors = new ValidationErrors(`${this.node.path}.allowS3BucketRead`);
+    errors.checkFormat(
+      "bucketName",
+      bucketName,
+      BUCKET_NAME_PATTERN,
+      "is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
+    );
+    errors.throwIfAny();
+    if (isKnown(bucketName) && this.readableBuckets.includes(bucketName)) return;
+    this.readableBuckets.push(bucketName);
+  }
+
+  /**
+   * What the S3 gateway lets through: the Amazon Linux repositories (read, any caller: dnf signs
+   * nothing), the buckets given to `allowS3BucketRead` (read, our principals), and our account's
+   * buckets (our principals). Everything else, an upload to a bucket elsewhere above all, is refused.
+   */
+  private s3GatewayPolicy() {
+    const partition = this.props.partition ?? "aws";
+    const ourPrincipals = { "aws:PrincipalAccount": this.props.accountId };
+    return {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AmazonLinuxRepositories",
+          Effect: "Allow",
+          Principal: "*",
+          Action: "s3:GetObject",
+          Resource: `arn:${partition}:s3:::${amazonLinuxRepositoryBucket(this.props.region)}/*`,
+        },
+        {
+          Sid: "OurAccountsBuckets",
+          Effect: "Allow",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: "*",
+          Condition: { StringEquals: { ...ourPrincipals, "aws:ResourceAccount": this.props.accountId } },
+        },
+        ...(this.readableBuckets.length > 0
+          ? [
+              {
+                Sid: "ReadableBuckets",
+                Effect: "Allow",
+                Principal: "*",
+                Action: ["s3:GetObject", "s3:ListBucket"],
+                Resource: this.readableBuckets.flatMap((bucket) => [
+                  `arn:${partition}:s3:::${bucket}`,
+                  `arn:${partition}:s3:::${bucket}/*`,
+                ]),
+                Condition: { StringEquals: ourPrincipals },
+              },
+            ]
+          : []),
+      ],
+    };
   }
 
   /** Lets machines in `source` call the interface endpoints (TCP 443); once per group. */

@@ -12,7 +12,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, Ipv4Block, parseCidr } from "../shared/cidr";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
-import { accountIdOfArn } from "../shared/arn";
+import { accountIdOfArn, partitionOfArn } from "../shared/arn";
 import { AZ_NAME_PATTERN, NOT_A_VPC_ID, NOT_AN_AZ_NAME, VPC_ID_PATTERN } from "../shared/patterns";
 import { jsonDocument } from "../shared/json";
 import { roleArguments, RoleOptions, validateRoleOptions } from "../shared/iam";
@@ -259,6 +259,8 @@ export class Network extends Construct implements NetworkRef {
         subnets: privateSubnets,
         routeTableIds: [privateRouteTable.id],
         namePrefix,
+        accountId: accountIdOfArn(this.vpc.arn),
+        partition: partitionOfArn(this.vpc.arn),
       });
     }
 

@@ -20,6 +20,8 @@
 #   BACKUP_VOLUME_ID         required; the EBS volume to snapshot, e.g. vol-0123456789abcdef0
 #   BACKUP_KEEP_LAST         required; keep at most this many snapshots (a whole number >= 1)
 #   BACKUP_KEEP_DAYS         required; delete snapshots older than this many days (a whole number >= 1)
+#   BACKUP_MAX_DELETE_PERCENT  a run that would delete more than this share of the copy's entries
+#                            stops and fails instead; 100 turns the check off      (default 20)
 #   BACKUP_TAG_KEY           tag put on each snapshot, with the volume id as value
 #   BACKUP_SOURCE            the mounted share to copy                  (default /mnt/shared-home)
 #   BACKUP_MOUNT_POINT       where the backup volume is mounted         (default /mnt/backup)
@@ -39,6 +41,7 @@ readonly SECONDS_PER_DAY=86400
 VOLUME_ID="${BACKUP_VOLUME_ID:-}"
 KEEP_LAST="${BACKUP_KEEP_LAST:-}"
 KEEP_DAYS="${BACKUP_KEEP_DAYS:-}"
+MAX_DELETE_PERCENT="${BACKUP_MAX_DELETE_PERCENT:-20}"
 TAG_KEY="${BACKUP_TAG_KEY:-backup-shared-home:volume}"
 SOURCE="${BACKUP_SOURCE:-/mnt/shared-home}"
 MOUNT_POINT="${BACKUP_MOUNT_POINT:-/mnt/backup}"
@@ -72,6 +75,7 @@ check_config() {
   [[ "$VOLUME_ID" =~ ^vol-[0-9a-f]+$ ]] || problems+=("BACKUP_VOLUME_ID \"$VOLUME_ID\" is not a volume id such as vol-0123456789abcdef0")
   is_whole_number "$KEEP_LAST" || problems+=("BACKUP_KEEP_LAST \"$KEEP_LAST\" must be a whole number >= 1; retention is never unbounded")
   is_whole_number "$KEEP_DAYS" || problems+=("BACKUP_KEEP_DAYS \"$KEEP_DAYS\" must be a whole number >= 1; retention is never unbounded")
+  [[ "$MAX_DELETE_PERCENT" =~ ^([1-9][0-9]?|100)$ ]] || problems+=("BACKUP_MAX_DELETE_PERCENT \"$MAX_DELETE_PERCENT\" must be a whole number from 1 to 100")
   if [ ${#problems[@]} -gt 0 ]; then
     local problem
     for problem in "${problems[@]}"; do log err "$problem"; done
@@ -201,12 +205,37 @@ ensure_backup_volume_mounted() {
   log info "mounted $device on $MOUNT_POINT"
 }
 
+# A share wiped or encrypted while mounted looks to `rsync --delete` like a share whose files were
+# deleted: mirroring it, then pruning the older snapshots after KEEP_DAYS, would lose every good
+# copy. So a dry run counts what the sync would delete first, and past MAX_DELETE_PERCENT of the
+# copy's entries the run stops and fails (OnFailure= tells the alarm topic).
+check_deletions() {
+  local copy="$1"
+  [ "$MAX_DELETE_PERCENT" -lt 100 ] || return 0
+  local entries
+  entries="$(find "$copy" -mindepth 1 -printf . | wc -c)"
+  [ "$entries" -gt 0 ] || return 0
+  local listing status=0
+  listing="$(rsync -aH --numeric-ids --delete --dry-run --itemize-changes "$SOURCE/" "$copy/")" || status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 24 ]; then
+    log err "rsync --dry-run failed with exit $status; no sync, no snapshot this time"
+    return 1
+  fi
+  local deletions
+  deletions="$(printf '%s\n' "$listing" | grep -c '^\*deleting ')" || true
+  if [ $((deletions * 100)) -gt $((entries * MAX_DELETE_PERCENT)) ]; then
+    log crit "the sync would delete $deletions of the $entries files and directories in $copy, over BACKUP_MAX_DELETE_PERCENT=$MAX_DELETE_PERCENT%; not syncing, no snapshot. Check the share; if the deletion is meant, raise BACKUP_MAX_DELETE_PERCENT in /etc/backup-shared-home.env for one run"
+    return 1
+  fi
+}
+
 copy_share() {
   if ! mountpoint -q "$SOURCE"; then
     log err "$SOURCE is not mounted; not syncing, or --delete would empty the copy"
     return 1
   fi
   mkdir -p "$MOUNT_POINT/shared-home"
+  check_deletions "$MOUNT_POINT/shared-home" || return 1
   local status=0
   # No -A/-X: EFS has no POSIX ACLs, and asking for them makes every run fail.
   rsync -aH --numeric-ids --delete --timeout=600 "$SOURCE/" "$MOUNT_POINT/shared-home/" || status=$?
