@@ -3,7 +3,9 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>"],
   testMatch: ["**/__tests__/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  // A sandbox left by an interrupted `npm run test:mutation` holds copies of the tests.
+  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/", "<rootDir>/.stryker-tmp/"],
+  modulePathIgnorePatterns: ["<rootDir>/.stryker-tmp/"],
   // @swc/jest strips types without the TypeScript compiler API; type-checking is `npm run lint`.
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }] },
   // Offline terraform plans run a few seconds each; the two cores are shared with terraform itself.
