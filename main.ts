@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       console.log(
         `WARNING: state.bucket is not set in ${settingsFile}: the stacks keep LOCAL state files ` +
           `(terraform.<stack>.tfstate), unencrypted and unlocked. Set state.bucket for shared environments ` +
-          `(README, "Remote state").`,
+          `(docs/deploy.md, "Remote state").`,
       );
     }
   } catch (error) {

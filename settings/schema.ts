@@ -215,7 +215,7 @@ const network = section({
         'must be "public" (hosts with public IPs, the default) or "private" (no public IPs; VPC endpoints, charged per AZ and hour)',
     })
     .describe(
-      'Where the clients and the backup host go. "public": public subnets, public IPs (the default). "private": private subnets, no public IPs; VPC endpoints for S3, SSM and the APIs the hosts call, charged per AZ and hour (README, "Hosts in private subnets").',
+      'Where the clients and the backup host go. "public": public subnets, public IPs (the default). "private": private subnets, no public IPs; VPC endpoints for S3, SSM and the APIs the hosts call, charged per AZ and hour (docs/modules/network.md, "Hosts in private subnets").',
     )
     .optional(),
 }).describe("The VPC: one public and one private subnet per availability zone, created or existing.");

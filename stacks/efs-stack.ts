@@ -80,7 +80,7 @@ export interface EfsStackProps {
    * `public`: hosts in the public subnets with public IPv4 addresses, as in the book. `private`:
    * hosts in the private subnets without public addresses, reaching AWS through VPC endpoints
    * (an S3 gateway for dnf, interface endpoints for SSM and what else the stack uses), which cost
-   * per AZ and hour: see README, "Hosts in private subnets".
+   * per AZ and hour: see docs/modules/network.md, "Hosts in private subnets".
    * @default "public"
    */
   readonly hostSubnets?: HostSubnetTier;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
-import { readmeExampleFiles, renderReadmeExamples } from "../../scripts/api-report";
+import { documentationPages, exampleCopies, renderExampleCopies } from "../../scripts/doc-examples";
 import { exampleNames, PACKAGE_NAME, PROJECT_ROOT } from "./consumer-app";
 
 // Cheap checks of package.json and the docs, without a build; consumer.test.ts checks the tarball.
@@ -96,13 +96,22 @@ describe("examples", () => {
   });
 });
 
-test("README.md shows each consumer type from its tested example file, unchanged (refresh with `npm run api`)", () => {
-  const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
-  expect(readmeExampleFiles(readme)).toEqual([
-    "examples/byo-vpc/main.ts",
-    "examples/ecs-fargate/main.ts",
-    "examples/lambda/main.ts",
-    "examples/web-fleet/main.ts",
+test("the docs show each consumer type from its tested example file, unchanged (refresh with `npm run api`)", () => {
+  const pages = documentationPages().map((page) => ({
+    page,
+    markdown: readFileSync(join(PROJECT_ROOT, page), "utf8"),
+  }));
+  const shown = pages.flatMap(({ page, markdown }) =>
+    exampleCopies(markdown).map((file) => `${page}: ${file}`),
+  );
+  expect(shown).toEqual([
+    "README.md: examples/byo-vpc/main.ts",
+    "docs/modules/containers.md: examples/ecs-fargate/main.ts",
+    "docs/modules/containers.md: examples/lambda/main.ts",
+    "docs/web-fleet.md: examples/web-fleet/main.ts",
   ]);
-  expect(renderReadmeExamples(readme)).toBe(readme);
+  const stale = pages
+    .filter(({ markdown }) => renderExampleCopies(markdown) !== markdown)
+    .map(({ page }) => page);
+  expect(stale).toEqual([]);
 });

@@ -68,7 +68,7 @@ test("the workflow grants nothing by default; only the plan job may mint an OIDC
   expect(jobOf("plan")).toMatch(
     /^ {4}permissions:\n {6}contents: read\n {6}pull-requests: write\n {6}id-token: write\n/m,
   );
-  // the role's trust policy names this environment in its `sub` condition (README)
+  // the role's trust policy names this environment in its `sub` condition (docs/operations.md)
   expect(jobOf("plan")).toMatch(/^ {4}environment: terraform-plan\n/m);
   expect(jobOf("plan")).toMatch(/^ {4}needs: test\n/m);
 });

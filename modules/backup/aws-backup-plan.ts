@@ -65,7 +65,7 @@ export interface AwsBackupPlanProps {
    * Put before the vault and plan names, which AWS requires to be unique in an account and Region:
    * give each environment that shares one its own (`prod` makes `prod-shared-home-vault`). Up to 15
    * letters, digits, "-" or "_". Changing it replaces the vault and the plan; a vault that holds
-   * recovery points cannot be deleted, so Terraform stops there (see the README).
+   * recovery points cannot be deleted, so Terraform stops there (docs/settings.md, "Names per environment").
    * @default - none: `<name>-vault` and `<name>-plan`, the names before this option existed
    */
   readonly namePrefix?: string;

@@ -40,7 +40,7 @@ export interface VpcEndpointOptions {
   readonly region: string;
   /**
    * One interface endpoint per service, in every private subnet, with private DNS, so the service's
-   * usual name resolves to it. Each costs per AZ and hour (README, "Hosts in private subnets").
+   * usual name resolves to it. Each costs per AZ and hour (docs/modules/network.md, "Hosts in private subnets").
    * More can be added later with `Network.endpoints.addInterfaceEndpoint`.
    * @default ["ssm", "ssmmessages", "ec2messages"] (Session Manager)
    */

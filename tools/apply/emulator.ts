@@ -169,7 +169,7 @@ export const UNDELETABLE_IN_EMULATOR: Readonly<Record<string, { gapId: string; a
 
 /**
  * The only resources whose `prevent_destroy` is not a setting: the state bucket is always protected.
- * For the teardown check the applied copy lifts it, as the README's teardown asks the operator to.
+ * For the teardown check the applied copy lifts it, as the teardown in docs/deploy.md asks the operator to.
  */
 export function liftPreventDestroy(stack: StackJson): string[] {
   const lines: string[] = [];

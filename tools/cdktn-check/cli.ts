@@ -328,8 +328,8 @@ function typeCheckCdktn(sideDir: string, tscPath: string): Promise<Check> {
 
 /**
  * The examples as a consumer compiles them: against our declarations, with the strict flags a
- * consumer may use. Our own sources are not compiled under these flags by default (README,
- * "Leaving CDKTF": they do not pass them yet, issue #11).
+ * consumer may use. Our own sources are not compiled under these flags by default: they do not pass
+ * them yet (docs/leaving-cdktf.md; issue #11).
  */
 async function typeCheckExamplesStrict(sideDir: string, tscPath: string): Promise<Check | undefined> {
   if (!existsSync(join(sideDir, "examples"))) return undefined;

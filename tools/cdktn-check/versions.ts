@@ -1,6 +1,6 @@
 /**
  * The CDK Terrain packages `npm run check:cdktn` installs, pinned exactly. Change them here, then run
- * the check and update the README's "Leaving CDKTF" section with what it reports.
+ * the check and update docs/leaving-cdktf.md with what it reports.
  *
  * - `@cdktn/provider-aws` 25.7.0 is generated from AWS provider 6.66.0 (its package.json,
  *   `cdktf.provider.version`) and declares the peers `cdktn ^0.24.0` and `constructs >=10.6.0 <10.8.0`
