@@ -1,6 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SharedFileSystem } from "../../modules/efs";
-import { decide, IamRequest } from "../helpers/iam-decision";
+import { decide, Decision, PolicyDocument, resolveReferences } from "../helpers/iam-simulator";
 import {
   configsOf,
   onlyResource,
@@ -52,46 +52,66 @@ function build(grants: readonly { level: Level; accessPoint: "app" | "web" | und
   return synth(stack);
 }
 
-function accessPointArn(json: TerraformJson, name: string): string {
-  const [address] = Object.keys(resourcesOf(json, "aws_efs_access_point")).filter((key) =>
-    key.startsWith(`shared_access-point-${name}_`),
-  );
-  return `\${aws_efs_access_point.${address}.arn}`;
+const FILE_SYSTEM_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0123456789abcdef0";
+const ACCESS_POINT_ARNS = {
+  app: "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0aaaaaaaaaaaaaaa1",
+  web: "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0aaaaaaaaaaaaaaa2",
+};
+const TASK_ROLE_ARN = "arn:aws:iam::111122223333:role/task-role";
+
+/** The synthesized policies with concrete ARNs where Terraform would put them. */
+function policiesOf(json: TerraformJson) {
+  const address = (type: string, prefix: string) =>
+    `${type}.${Object.keys(resourcesOf(json, type)).find((name) => name.startsWith(prefix))}`;
+  const values = {
+    [`${address("aws_efs_file_system", "shared_file-system_")}.arn`]: FILE_SYSTEM_ARN,
+    [`${address("aws_efs_access_point", "shared_access-point-app_")}.arn`]: ACCESS_POINT_ARNS.app,
+    [`${address("aws_efs_access_point", "shared_access-point-web_")}.arn`]: ACCESS_POINT_ARNS.web,
+    "aws_iam_role.task-role.arn": TASK_ROLE_ARN,
+  };
+  const resolve = (policy: string) => resolveReferences(parsePolicy(policy), values) as PolicyDocument;
+  return {
+    fileSystem: resolve(onlyResource(json, "aws_efs_file_system_policy").policy),
+    identity: configsOf(json, "aws_iam_role_policy").map((p) => resolve(p.policy)),
+  };
 }
 
-/** Who may do what, and through which access point, by each policy. */
-function decisions(json: TerraformJson, principal: string) {
-  const fileSystemArn = `\${aws_efs_file_system.${Object.keys(resourcesOf(json, "aws_efs_file_system"))[0]}.arn}`;
-  const fileSystemPolicy = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy).Statement;
-  const identityPolicy = configsOf(json, "aws_iam_role_policy").flatMap(
-    (p) => parsePolicy(p.policy).Statement,
-  );
+/** Who may do what, and through which access point, by each policy on its own. */
+async function decisions(json: TerraformJson, principal: string) {
+  const { fileSystem, identity } = policiesOf(json);
   const through: Record<string, string | undefined> = {
-    app: accessPointArn(json, "app"),
-    web: accessPointArn(json, "web"),
+    ...ACCESS_POINT_ARNS,
     other: OTHER_AP_ARN,
     none: undefined,
   };
-  const table = (policy: "fileSystem" | "identity") =>
-    Object.fromEntries(
-      Object.entries(through).map(([name, arn]) => [
-        name,
-        ACTIONS.filter((action) => {
-          const request: IamRequest = {
-            principal: policy === "fileSystem" ? principal : undefined,
-            action,
-            resource: fileSystemArn,
-            context: {
-              "aws:SecureTransport": "true",
-              "elasticfilesystem:AccessedViaMountTarget": "true",
-              "elasticfilesystem:AccessPointArn": arn,
-            },
-          };
-          return decide(policy === "fileSystem" ? fileSystemPolicy : identityPolicy, request) === "allow";
-        }),
-      ]),
-    );
-  return { fileSystem: table("fileSystem"), identity: table("identity") };
+  const table = async (policies: {
+    resourcePolicy?: PolicyDocument;
+    identityPolicies?: readonly PolicyDocument[];
+  }) => {
+    const result: Record<string, string[]> = {};
+    for (const [name, accessPoint] of Object.entries(through)) {
+      result[name] = [];
+      for (const action of ACTIONS) {
+        const decision: Decision = await decide({
+          ...policies,
+          principal,
+          action,
+          resource: FILE_SYSTEM_ARN,
+          context: {
+            "aws:SecureTransport": "true",
+            "elasticfilesystem:AccessedViaMountTarget": "true",
+            ...(accessPoint && { "elasticfilesystem:AccessPointArn": accessPoint }),
+          },
+        });
+        if (decision === "Allowed") result[name].push(action);
+      }
+    }
+    return result;
+  };
+  return {
+    fileSystem: await table({ resourcePolicy: fileSystem }),
+    identity: await table({ identityPolicies: identity }),
+  };
 }
 
 describe("grants through two access points", () => {
@@ -100,20 +120,28 @@ describe("grants through two access points", () => {
     ["read through both", "read", "read"],
     ["root through both", "root", "root"],
     ["read through one, read-write through the other", "read", "read-write"],
-  ])("one role, %s: each access point allows its own level, and nothing else", (_, appLevel, webLevel) => {
-    // GIVEN / WHEN
-    const json = build([
-      { level: appLevel, accessPoint: "app" },
-      { level: webLevel, accessPoint: "web" },
-    ]);
-    // THEN: in the file-system policy and in the role's identity policy alike
-    const expected = { app: ALLOWED_ACTIONS[appLevel], web: ALLOWED_ACTIONS[webLevel], other: [], none: [] };
-    const { fileSystem, identity } = decisions(json, "${aws_iam_role.task-role.arn}");
-    expect(fileSystem).toEqual(expected);
-    expect(identity).toEqual(expected);
-  });
+  ])(
+    "one role, %s: each access point allows its own level, and nothing else",
+    async (_, appLevel, webLevel) => {
+      // GIVEN / WHEN
+      const json = build([
+        { level: appLevel, accessPoint: "app" },
+        { level: webLevel, accessPoint: "web" },
+      ]);
+      // THEN: in the file-system policy and in the role's identity policy alike
+      const expected = {
+        app: ALLOWED_ACTIONS[appLevel],
+        web: ALLOWED_ACTIONS[webLevel],
+        other: [],
+        none: [],
+      };
+      const { fileSystem, identity } = await decisions(json, TASK_ROLE_ARN);
+      expect(fileSystem).toEqual(expected);
+      expect(identity).toEqual(expected);
+    },
+  );
 
-  test("a role given by ARN, read-write through both access points, may write through each", () => {
+  test("a role given by ARN, read-write through both access points, may write through each", async () => {
     const json = build(
       [
         { level: "read-write", accessPoint: "app" },
@@ -127,17 +155,17 @@ describe("grants through two access points", () => {
       other: [],
       none: [],
     };
-    const { fileSystem, identity } = decisions(json, ROLE_ARN);
+    const { fileSystem, identity } = await decisions(json, ROLE_ARN);
     expect(fileSystem).toEqual(expected);
     expect(identity).toEqual(expected);
   });
 
-  test("a grant without an access point next to one through an access point allows both ways in", () => {
+  test("a grant without an access point next to one through an access point allows both ways in", async () => {
     const json = build([
       { level: "read", accessPoint: undefined },
       { level: "read-write", accessPoint: "web" },
     ]);
-    const { fileSystem, identity } = decisions(json, "${aws_iam_role.task-role.arn}");
+    const { fileSystem, identity } = await decisions(json, TASK_ROLE_ARN);
     const expected = {
       app: ALLOWED_ACTIONS.read,
       web: ALLOWED_ACTIONS["read-write"],
@@ -148,25 +176,27 @@ describe("grants through two access points", () => {
     expect(identity).toEqual(expected);
   });
 
-  test("nobody else is allowed, and nothing without TLS", () => {
-    const json = build([{ level: "root", accessPoint: "app" }]);
-    const fileSystemArn = `\${aws_efs_file_system.${Object.keys(resourcesOf(json, "aws_efs_file_system"))[0]}.arn}`;
-    const policy = parsePolicy(onlyResource(json, "aws_efs_file_system_policy").policy).Statement;
-    const context = {
-      "aws:SecureTransport": "true",
-      "elasticfilesystem:AccessedViaMountTarget": "true",
-      "elasticfilesystem:AccessPointArn": accessPointArn(json, "app"),
+  test("nobody else is allowed, and nothing without TLS", async () => {
+    const { fileSystem } = policiesOf(build([{ level: "root", accessPoint: "app" }]));
+    const request = {
+      resourcePolicy: fileSystem,
+      action: "elasticfilesystem:ClientMount",
+      resource: FILE_SYSTEM_ARN,
+      context: {
+        "aws:SecureTransport": "true",
+        "elasticfilesystem:AccessedViaMountTarget": "true",
+        "elasticfilesystem:AccessPointArn": ACCESS_POINT_ARNS.app,
+      },
     };
-    const request = { action: "elasticfilesystem:ClientMount", resource: fileSystemArn, context };
-    expect(decide(policy, { ...request, principal: "arn:aws:iam::444455556666:role/other" })).toBe(
-      "implicit-deny",
+    expect(await decide({ ...request, principal: "arn:aws:iam::444455556666:role/other" })).toBe(
+      "ImplicitlyDenied",
     );
     expect(
-      decide(policy, {
+      await decide({
         ...request,
-        principal: "${aws_iam_role.task-role.arn}",
-        context: { ...context, "aws:SecureTransport": "false" },
+        principal: TASK_ROLE_ARN,
+        context: { ...request.context, "aws:SecureTransport": "false" },
       }),
-    ).toBe("deny");
+    ).toBe("ExplicitlyDenied");
   });
 });
