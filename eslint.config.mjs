@@ -10,6 +10,8 @@ export default tseslint.config(
       "coverage/",
       "dist/",
       "tools/consumer/fixture/template/",
+      ".stryker-tmp/",
+      "reports/",
     ],
   },
   js.configs.recommended,

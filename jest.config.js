@@ -4,7 +4,14 @@ module.exports = {
   roots: ["<rootDir>"],
   testMatch: ["**/__tests__/**/*.test.ts"],
   // `*.emulator.test.ts` run the real AWS CLI against moto: `npm run test:emulator` (jest.emulator.config.js).
-  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/", "\\.emulator\\.test\\.ts$"],
+  // A sandbox left by an interrupted `npm run test:mutation` holds copies of the tests.
+  testPathIgnorePatterns: [
+    "/node_modules/",
+    "/cdktf.out/",
+    "\\.emulator\\.test\\.ts$",
+    "<rootDir>/.stryker-tmp/",
+  ],
+  modulePathIgnorePatterns: ["<rootDir>/.stryker-tmp/"],
   // @swc/jest strips types without the TypeScript compiler API; type-checking is `npm run lint`.
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }] },
   // Offline terraform plans run a few seconds each; the two cores are shared with terraform itself.

@@ -69,7 +69,9 @@ $journal"
 attempt=1
 pause="$BACKOFF"
 while :; do
-  if aws sns publish --region "$REGION" --cli-connect-timeout 10 --cli-read-timeout 30 \
+  # This loop is the only retry: the CLI's own (up to 5 attempts in the CLI v1's legacy mode, each
+  # up to both timeouts) would multiply the time the unit's TimeoutStartSec has to cover.
+  if AWS_MAX_ATTEMPTS=1 aws sns publish --region "$REGION" --cli-connect-timeout 10 --cli-read-timeout 30 \
     --topic-arn "$TOPIC_ARN" --subject "$subject" --message "$message" --output text >/dev/null; then
     log notice "reported the failure of $UNIT to $TOPIC_ARN"
     exit 0
