@@ -32,7 +32,12 @@ export const expectations: { readonly checks: Readonly<Record<string, (plans: Pl
       expect(step.action).toBe("aws:runShellScript");
       expect(step.inputs.runCommand).toEqual([
         "set -a; . /etc/sync-code.env; set +a",
-        "exec /usr/local/sbin/sync-code",
+        "exec /usr/local/sbin/sync-code {{ action }}",
+      ]);
+      // SSM refuses any action but these two before the script runs.
+      expect(JSON.parse(document?.after.content).parameters.action.allowedValues).toEqual([
+        "sync",
+        "rollback",
       ]);
     },
 
@@ -44,7 +49,7 @@ export const expectations: { readonly checks: Readonly<Record<string, (plans: Pl
       );
       expect(instanceTags.tags).toMatchObject({ CodeSyncGroup: "web-fleet-web" });
       expect(plan.planned_values.outputs.code_sync_command.value).toBe(
-        "aws ssm send-command --region eu-west-1 --document-name web-fleet-web-sync-code --targets Key=tag:CodeSyncGroup,Values=web-fleet-web --max-concurrency 100% --max-errors 100% --query Command.CommandId --output text",
+        "aws ssm send-command --region eu-west-1 --document-name web-fleet-web-sync-code --targets Key=tag:CodeSyncGroup,Values=web-fleet-web --max-concurrency 10% --max-errors 0 --query Command.CommandId --output text",
       );
     },
 

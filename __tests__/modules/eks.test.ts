@@ -26,10 +26,10 @@ const OIDC = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazona
 
 function setup(overrides: Partial<EfsCsiDriverProps> = {}, stack: TerraformStack = testStack()) {
   const fs = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-0123456789abcdef0",
     subnets: [
-      { id: "subnet-a", availabilityZone: "eu-west-1a" },
-      { id: "subnet-b", availabilityZone: "eu-west-1b" },
+      { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+      { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
     ],
     accessPoints: {
       app: {
@@ -460,10 +460,10 @@ describe("refusals at synth", () => {
     const { stack, make } = setup();
     const otherFs = new SharedFileSystem(stack, "other-fs", {
       name: "other",
-      vpcId: "vpc-1",
+      vpcId: "vpc-0123456789abcdef0",
       subnets: [
-        { id: "subnet-a", availabilityZone: "eu-west-1a" },
-        { id: "subnet-b", availabilityZone: "eu-west-1b" },
+        { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+        { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
       ],
       accessPoints: { foreign: { path: "/foreign" } },
     });

@@ -81,6 +81,7 @@ const createdNetworkFleet: Settings = {
       targetPath: "/var/www/html",
       timeoutSeconds: 600,
       keepReleases: 3,
+      bucketAccountId: ACCOUNT,
     },
   },
   backup: {
@@ -93,6 +94,7 @@ const createdNetworkFleet: Settings = {
       kmsKeyArn: key("ebs"),
       timeoutMinutes: 60,
       volumeUsedAlarmPercent: 80,
+      maxDeletePercent: 20,
     },
     awsBackup: {
       enabled: true,
@@ -109,6 +111,7 @@ const createdNetworkFleet: Settings = {
     kmsKeyArn: key("state"),
     dynamodbTable: "terraform-locks",
     noncurrentVersionExpirationDays: 30,
+    breakGlassRoleArn: `arn:aws:iam::${ACCOUNT}:role/state-break-glass`,
   },
 };
 
