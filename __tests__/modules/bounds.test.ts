@@ -41,12 +41,12 @@ function problemsOf(validate: () => void): readonly string[] {
 }
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
 ];
 
 const fileSystem = (props: Partial<SharedFileSystemProps>) => () =>
-  validateFileSystemProps("fs", { vpcId: "vpc-1", subnets: SUBNETS, ...props });
+  validateFileSystemProps("fs", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS, ...props });
 const accessPoint = (options: NonNullable<SharedFileSystemProps["accessPoints"]>[string]) =>
   fileSystem({ accessPoints: { app: options } });
 
@@ -54,7 +54,7 @@ const clients = (props: Partial<EfsClientsProps>) => () =>
   validateClientsProps(
     "clients",
     {
-      vpcId: "vpc-1",
+      vpcId: "vpc-0123456789abcdef0",
       subnets: SUBNETS,
       region: "eu-west-1",
       fileSystem: { fileSystemId: "fs-1", dnsName: "fs-1.efs.eu-west-1.amazonaws.com" },

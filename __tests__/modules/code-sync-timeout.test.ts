@@ -14,16 +14,19 @@ import { userDataLiterals } from "../helpers/user-data";
 
 const SCRIPT = readFileSync(join(__dirname, "../../modules/clients/scripts/sync-code.sh"), "utf8");
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
 ];
 const CODE = { bucketName: "example-web-code" };
 
 function clientsJson(timeoutSeconds: number): TerraformJson {
   const stack = testStack();
-  const fileSystem = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS });
+  const fileSystem = new SharedFileSystem(stack, "shared", {
+    vpcId: "vpc-0123456789abcdef0",
+    subnets: SUBNETS,
+  });
   new EfsClients(stack, "clients", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-0123456789abcdef0",
     subnets: SUBNETS,
     fileSystem,
     region: "eu-west-1",
@@ -43,7 +46,7 @@ function timeoutsOf(json: TerraformJson) {
 }
 
 test("the script bounds the copy with `timeout <seconds>`, without a unit suffix", () => {
-  expect(SCRIPT).toMatch(/^\s*timeout --kill-after="\$KILL_AFTER_SECONDS" "\$SYNC_TIMEOUT_SECONDS" \\$/m);
+  expect(SCRIPT).toMatch(/^\s*timeout --kill-after="\$KILL_AFTER_SECONDS" "\$SYNC_TIMEOUT_SECONDS" aws /m);
   expect(SCRIPT).toMatch(/^readonly KILL_AFTER_SECONDS=\d+$/m);
 });
 

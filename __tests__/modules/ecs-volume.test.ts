@@ -7,8 +7,8 @@ import { synth, testStack } from "../helpers/synth";
 
 const FS_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0123456789abcdef0";
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
 ];
 const REFUSED = /iam: "DISABLED" is refused: the file-system policy allows no anonymous access/;
 
@@ -21,7 +21,7 @@ describe('ecsEfsVolume with iam "DISABLED"', () => {
     ["a file system given as a bare id", () => ({ fileSystemId: "fs-0123456789abcdef0" })],
     [
       "a SharedFileSystem with the default policy",
-      () => new SharedFileSystem(testStack(), "shared", { vpcId: "vpc-1", subnets: SUBNETS }),
+      () => new SharedFileSystem(testStack(), "shared", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS }),
     ],
     [
       "allowAnonymousAccess: false",
@@ -33,7 +33,7 @@ describe('ecsEfsVolume with iam "DISABLED"', () => {
 
   test("is accepted only when the file system allows anonymous access", () => {
     const fileSystem = new SharedFileSystem(testStack(), "shared", {
-      vpcId: "vpc-1",
+      vpcId: "vpc-0123456789abcdef0",
       subnets: SUBNETS,
       allowAnonymousAccess: true,
     });

@@ -6,15 +6,19 @@ import { PropsValidationError } from "../../modules/shared/validation";
 // (npm run test:mutation, issue #23): each shape EFS refuses, and the mode's anchors.
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
 ];
 
 function problemsOf(
   accessPoint: NonNullable<SharedFileSystemProps["accessPoints"]>[string],
 ): readonly string[] {
   try {
-    validateFileSystemProps("fs", { vpcId: "vpc-1", subnets: SUBNETS, accessPoints: { app: accessPoint } });
+    validateFileSystemProps("fs", {
+      vpcId: "vpc-0123456789abcdef0",
+      subnets: SUBNETS,
+      accessPoints: { app: accessPoint },
+    });
   } catch (error) {
     if (error instanceof PropsValidationError) return error.problems;
     throw error;

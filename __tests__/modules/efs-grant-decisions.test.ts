@@ -15,8 +15,8 @@ import {
 // the same answers must hold whether each grant is a statement or statements are merged per level.
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
 ];
 const ROLE_ARN = "arn:aws:iam::111122223333:role/teams/web/app";
 const OTHER_AP_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0fffffffffffffff0";
@@ -41,7 +41,7 @@ const ALLOWED_ACTIONS: Record<Level, readonly string[]> = {
 function build(grants: readonly { level: Level; accessPoint: "app" | "web" | undefined }[], byArn = false) {
   const stack = testStack();
   const fs = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-0123456789abcdef0",
     subnets: SUBNETS,
     accessPoints: { app: { path: "/app" }, web: { path: "/web" } },
   });

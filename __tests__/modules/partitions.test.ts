@@ -37,8 +37,8 @@ const arnsOf = ({ partition, region, otherRegion }: Partition) => ({
 });
 
 const SUBNETS = (region: string) => [
-  { id: "subnet-a", availabilityZone: `${region}a` },
-  { id: "subnet-b", availabilityZone: `${region}b` },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: `${region}a` },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: `${region}b` },
 ];
 
 describe.each(PARTITIONS)("in the $partition partition", (p) => {
@@ -47,7 +47,10 @@ describe.each(PARTITIONS)("in the $partition partition", (p) => {
   test("a role and an access point given by ARN are granted on both sides", () => {
     // GIVEN
     const stack = testStack();
-    const fs = new SharedFileSystem(stack, "shared", { vpcId: "vpc-1", subnets: SUBNETS(p.region) });
+    const fs = new SharedFileSystem(stack, "shared", {
+      vpcId: "vpc-0123456789abcdef0",
+      subnets: SUBNETS(p.region),
+    });
     // WHEN
     fs.grantReadWrite({ roleArn: arns.role }, { accessPoint: arns.accessPoint });
     const json = synth(stack);
@@ -90,7 +93,7 @@ describe.each(PARTITIONS)("in the $partition partition", (p) => {
   test("KMS keys, a replica's key, topics, target groups and access points are accepted by every module", () => {
     const stack = testStack();
     const fs = new SharedFileSystem(stack, "shared", {
-      vpcId: "vpc-1",
+      vpcId: "vpc-0123456789abcdef0",
       subnets: SUBNETS(p.region),
       kmsKeyArn: arns.kmsKey,
       replication: { region: p.otherRegion, kmsKeyArn: arns.replicaKmsKey },
@@ -101,7 +104,7 @@ describe.each(PARTITIONS)("in the $partition partition", (p) => {
       existingTopicArn: arns.topic,
     });
     new EfsClients(stack, "clients", {
-      vpcId: "vpc-1",
+      vpcId: "vpc-0123456789abcdef0",
       subnets: SUBNETS(p.region),
       fileSystem: fs,
       region: p.region,
@@ -128,7 +131,7 @@ describe.each(PARTITIONS)("in the $partition partition", (p) => {
       lambdaFileSystemConfig({
         accessPoint: arns.accessPoint.replace(/fsap-\w+$/, "fsap-0123456789abcdef0"),
         localMountPath: "/mnt/home",
-        subnetIds: ["subnet-a"],
+        subnetIds: ["subnet-0aaaaaaaaaaaaaaaa"],
         securityGroupIds: ["sg-0123456789abcdef0"],
       }).fileSystemConfig.arn,
     ).toBe(arns.accessPoint);

@@ -21,8 +21,8 @@ import { configsOf, onlyResource, parsePolicy, synth, testStack, type TerraformJ
 // policy simulator (issue #19). Every ARN is the fake one `fakeValueOf` gives the Terraform reference.
 
 const SUBNETS = [
-  { id: "subnet-a", availabilityZone: "eu-west-1a" },
-  { id: "subnet-b", availabilityZone: "eu-west-1b" },
+  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
 ];
 const OTHER_ACCOUNT = "444455556666";
 const OTHER_ACCOUNT_ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/partner`;
@@ -52,7 +52,7 @@ interface Built {
 function build(props: Partial<SharedFileSystemProps> = {}, roleNames: string[] = []): Built {
   const stack = testStack();
   const fileSystem = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-1",
+    vpcId: "vpc-0123456789abcdef0",
     subnets: SUBNETS,
     accessPoints: { web: { path: "/web" }, media: { path: "/media" } },
     ...props,

@@ -71,7 +71,17 @@ test("the clients' role: root on the share, Session Manager, the code prefix rea
       resource: "arn:aws:s3:::partner-code/web/release.tgz",
       resourceAccount: TEST_ACCOUNT,
       action: "s3:GetObject",
+      context: { "s3:ResourceAccount": TEST_ACCOUNT },
       expected: "Allowed",
+    },
+    {
+      why: "not from a bucket of that name that another account now owns",
+      principal,
+      resource: "arn:aws:s3:::partner-code/web/release.tgz",
+      resourceAccount: "444455556666",
+      action: "s3:GetObject",
+      context: { "s3:ResourceAccount": "444455556666" },
+      expected: "ImplicitlyDenied",
     },
     {
       why: "not the rest of the bucket",
@@ -96,7 +106,7 @@ test("the clients' role: root on the share, Session Manager, the code prefix rea
       resource: "arn:aws:s3:::partner-code",
       resourceAccount: TEST_ACCOUNT,
       action: "s3:ListBucket",
-      context: { "s3:prefix": "web/releases/" },
+      context: { "s3:prefix": "web/releases/", "s3:ResourceAccount": TEST_ACCOUNT },
       expected: "Allowed",
     },
     {

@@ -318,7 +318,8 @@ describe("the 50-tag limit counts each key a resource ends up with once", () => 
   );
 
   test("top-level tags that override the stacks' own keys add nothing to the count", () => {
-    const withProject = { Project: "mine", ManagedBy: "mine", ...tagsOf("t", MAX_TAGS_PER_RESOURCE - 4) };
+    // (`Project` is the ownership tag and refused outright; `ManagedBy` is one of the stacks' keys.)
+    const withProject = { ManagedBy: "mine", ...tagsOf("t", MAX_TAGS_PER_RESOURCE - 4) };
     expect(problemsAt(withValue("tags", withProject), "tags")).toEqual([]);
     expect(problemsAt(withValue("tags", { ...withProject, extra: "1" }), "tags")).toEqual([
       expect.stringMatching(/^tags: has 51 tags/),

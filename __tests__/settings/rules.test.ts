@@ -285,10 +285,10 @@ describe("access points", () => {
     const secondaryGids = Array.from({ length: 17 }, (_, i) => i);
     expect(() =>
       validateFileSystemProps("stack/fs", {
-        vpcId: "vpc-1",
+        vpcId: "vpc-0123456789abcdef0",
         subnets: [
-          { id: "subnet-a", availabilityZone: "eu-west-1a" },
-          { id: "subnet-b", availabilityZone: "eu-west-1b" },
+          { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
+          { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
         ],
         accessPoints: { home: { path: "/home", posixUser: { uid: 1, gid: 1, secondaryGids } } },
       }),
@@ -368,7 +368,7 @@ describe("the modules' own bounds, for library users", () => {
   test("at most 100 clients", () => {
     const props = {
       count: 101,
-      subnets: [{ id: "subnet-a", availabilityZone: "eu-west-1a" }],
+      subnets: [{ id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" }],
       fileSystem: {},
     } as unknown as EfsClientsProps;
     const mount = {

@@ -48,7 +48,7 @@ describe("counts", () => {
       {
         name: "efs",
         plan: planOf(
-          change("aws_vpc", ["no-op"], { importing: { id: "vpc-1" } }),
+          change("aws_vpc", ["no-op"], { importing: { id: "vpc-0123456789abcdef0" } }),
           change("aws_subnet", ["forget"]),
         ),
       },
