@@ -2,10 +2,37 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ALLOWED_DIFFERENCES } from "../../tools/cdktn-check/allowed-differences";
 import { classify, diffStack, diffStackSets, formatDifference } from "../../tools/cdktn-check/compare";
-import { rewriteImports } from "../../tools/cdktn-check/rewrite";
+import {
+  importedSpecifiers,
+  packageWithoutCdktnBinding,
+  rewriteImports,
+} from "../../tools/cdktn-check/rewrite";
 
 // Unit tests of the pure parts of `npm run check:cdktn`. The check itself installs cdktn and
 // synthesizes every app twice, so it runs in .ci/run, not in `npm test`.
+
+describe("bindings with no cdktn counterpart", () => {
+  test("the Kubernetes provider is known to have none; the AWS provider and cdktf map; others stay unmapped", () => {
+    expect(packageWithoutCdktnBinding("@cdktf/provider-kubernetes/lib/storage-class-v1")).toBe(
+      "@cdktf/provider-kubernetes",
+    );
+    expect(packageWithoutCdktnBinding("@cdktf/provider-aws/lib/vpc")).toBeUndefined();
+    expect(packageWithoutCdktnBinding("@cdktf/provider-random")).toBeUndefined();
+    const { unmapped } = rewriteImports(
+      'import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";\nimport { Id } from "@cdktf/provider-random/lib/id";',
+    );
+    // The Kubernetes file is left out of both copies instead (the check prints it); random still fails.
+    expect(unmapped).toEqual(["2: @cdktf/provider-random/lib/id"]);
+  });
+
+  test("finds the binding in every import form, so a file that needs it is left out", () => {
+    expect(
+      importedSpecifiers(
+        'import type { X } from "@cdktf/provider-kubernetes";\nconst y = require("@cdktf/provider-kubernetes/lib/provider");',
+      ),
+    ).toEqual(["@cdktf/provider-kubernetes", "@cdktf/provider-kubernetes/lib/provider"]);
+  });
+});
 
 describe("rewriteImports", () => {
   test("rewrites cdktf and deep provider imports in every import form, and nothing else", () => {

@@ -27,7 +27,13 @@ import {
   formatDifference,
   TerraformJson,
 } from "./compare";
-import { cdktnSpecifier, rewriteImports } from "./rewrite";
+import {
+  cdktnSpecifier,
+  importedSpecifiers,
+  NO_CDKTN_BINDING,
+  packageWithoutCdktnBinding,
+  rewriteImports,
+} from "./rewrite";
 import { CDKTN_PACKAGES } from "./versions";
 
 /**
@@ -193,6 +199,7 @@ function copySources(target: string, side: Side): string[] {
       filter: (file) => !SKIPPED_WHEN_COPYING.test(relative(REPO, file)),
     });
   }
+  leaveOutFilesWithoutCdktnBinding(target);
   if (side === "cdktf") return [];
   const unmapped: string[] = [];
   for (const file of listTsFiles(target)) {
@@ -203,6 +210,41 @@ function copySources(target: string, side: Side): string[] {
     );
   }
   return unmapped;
+}
+
+/**
+ * Removes, from one copy, every file that imports a binding with no cdktn counterpart
+ * (`NO_CDKTN_BINDING`); the same files go from both copies, so both sides stay comparable.
+ * Returns `<file>: <package>` for each.
+ */
+function leaveOutFilesWithoutCdktnBinding(target: string): string[] {
+  const leftOut: string[] = [];
+  for (const file of listTsFiles(target)) {
+    const missing = importedSpecifiers(readFileSync(file, "utf8"), file)
+      .map(packageWithoutCdktnBinding)
+      .find((name) => name !== undefined);
+    if (missing === undefined) continue;
+    rmSync(file);
+    leftOut.push(`${relative(target, file)}: ${missing}`);
+  }
+  return leftOut;
+}
+
+/** The files `leaveOutFilesWithoutCdktnBinding` removes, as the repository holds them. */
+function filesWithoutCdktnBinding(): string[] {
+  return SOURCES.filter((source) => existsSync(join(REPO, source)))
+    .flatMap((source) =>
+      statSync(join(REPO, source)).isDirectory() ? listTsFiles(join(REPO, source)) : [join(REPO, source)],
+    )
+    .filter((file) => !SKIPPED_WHEN_COPYING.test(relative(REPO, file)))
+    .flatMap((file) => {
+      const missing = importedSpecifiers(readFileSync(file, "utf8"), file)
+        .map(packageWithoutCdktnBinding)
+        .find((name) => name !== undefined);
+      return missing === undefined
+        ? []
+        : [`${relative(REPO, file)} (${missing}: ${NO_CDKTN_BINDING[missing]})`];
+    });
 }
 
 function link(target: string, linkPath: string): void {
@@ -534,6 +576,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     copySources(dirs.cdktf, "cdktf");
     const unmapped = copySources(dirs.cdktn, "cdktn");
     report({ name: "rewrite of cdktf imports to cdktn", ok: unmapped.length === 0, lines: unmapped });
+    for (const line of filesWithoutCdktnBinding())
+      console.log(`not compared, left out of both copies: ${line}`);
     linkNodeModules(dirs.cdktf, "cdktf", undefined);
     linkNodeModules(dirs.cdktn, "cdktn", install.dir);
     const tscPath = join(install.dir, "node_modules", "typescript", "bin", "tsc");

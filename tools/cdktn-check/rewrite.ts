@@ -25,7 +25,29 @@ export function cdktnSpecifier(specifier: string): string | undefined {
  */
 export function isUnmappedCdktfSpecifier(specifier: string): boolean {
   if (cdktnSpecifier(specifier) !== undefined) return false;
+  if (packageWithoutCdktnBinding(specifier) !== undefined) return false;
   return specifier.startsWith("@cdktf/") || specifier === "cdktf-cli" || specifier.startsWith("cdktf-cli/");
+}
+
+/**
+ * Prebuilt CDKTF bindings with no cdktn counterpart on the npm registry, and what a team does instead.
+ * Files that import one are left out of both copies (the check says which), not failed: there is
+ * nothing to install, and the rest of the app must still be compared.
+ */
+export const NO_CDKTN_BINDING: Readonly<Record<string, string>> = {
+  "@cdktf/provider-kubernetes":
+    "no @cdktn/provider-kubernetes on npm (looked up 2026-12-06); on cdktn, generate the Kubernetes bindings with `cdktn get`, or apply the plain manifests (`kubernetesManifestsOutput`), which this check covers",
+};
+
+/** The package of `specifier` that has no cdktn binding, if it is one. */
+export function packageWithoutCdktnBinding(specifier: string): string | undefined {
+  return Object.keys(NO_CDKTN_BINDING).find((name) => specifier === name || specifier.startsWith(`${name}/`));
+}
+
+/** Every module specifier a TypeScript file names (imports, exports, `import()`, `require()`). */
+export function importedSpecifiers(source: string, fileName = "file.ts"): string[] {
+  const sourceFile = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
+  return moduleSpecifiers(sourceFile).map((literal) => literal.text);
 }
 
 export interface RewriteResult {
