@@ -5,7 +5,12 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { accountIdOfArn, partitionOfArn, regionOfArn } from "../shared/arn";
-import { partitionOfRegion, regionOfArnText, S3_BUCKET_NAME_PATTERN } from "../shared/patterns";
+import {
+  NOT_AN_S3_BUCKET_NAME,
+  partitionOfRegion,
+  regionOfArnText,
+  S3_BUCKET_NAME_PATTERN,
+} from "../shared/patterns";
 import { CLIENT_DEFAULTS } from "./types";
 import { jsonDocument } from "../shared/json";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
@@ -162,12 +167,7 @@ export function validateFleetProps(errors: ValidationErrors, props: FleetPropsTo
 
   const sync = props.codeSync;
   if (sync === undefined) return;
-  errors.checkFormat(
-    "codeSync.bucketName",
-    sync.bucketName,
-    S3_BUCKET_NAME_PATTERN,
-    "is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit, not a reserved form (xn--, sthree-, amzn-s3-demo- prefixes; -s3alias, --ol-s3, .mrap, --x-s3 suffixes)",
-  );
+  errors.checkFormat("codeSync.bucketName", sync.bucketName, S3_BUCKET_NAME_PATTERN, NOT_AN_S3_BUCKET_NAME);
   errors.checkFormat(
     "codeSync.bucketAccountId",
     sync.bucketAccountId,

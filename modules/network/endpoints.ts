@@ -5,7 +5,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { isKnown, show, ValidationErrors } from "../shared/validation";
 import { jsonDocument } from "../shared/json";
-import { REGION_PATTERN } from "../shared/patterns";
+import { NOT_AN_S3_BUCKET_NAME, REGION_PATTERN, S3_BUCKET_NAME_PATTERN } from "../shared/patterns";
 import type { SubnetRef } from "./index";
 
 /**
@@ -46,9 +46,6 @@ const HTTPS_PORT = 443;
 export function amazonLinuxRepositoryBucket(region: string): string {
   return `al2023-repos-${region}-de612dc2`;
 }
-
-/** An S3 bucket name (S3 User Guide, "General purpose bucket naming rules"), for `allowS3BucketRead`. */
-const BUCKET_NAME_PATTERN = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** VPC endpoints, so that hosts in the private subnets reach AWS without a public IP or a NAT gateway. */
 export interface VpcEndpointOptions {
@@ -179,12 +176,7 @@ export class PrivateEndpoints extends Construct {
    */
   allowS3BucketRead(bucketName: string): void {
     const errors = new ValidationErrors(`${this.node.path}.allowS3BucketRead`);
-    errors.checkFormat(
-      "bucketName",
-      bucketName,
-      BUCKET_NAME_PATTERN,
-      "is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
-    );
+    errors.checkFormat("bucketName", bucketName, S3_BUCKET_NAME_PATTERN, NOT_AN_S3_BUCKET_NAME);
     errors.throwIfAny();
     if (isKnown(bucketName) && this.readableBuckets.includes(bucketName)) return;
     this.readableBuckets.push(bucketName);

@@ -13,6 +13,9 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const S3_BUCKET_NAME_PATTERN =
   /^(?!\d{1,3}(\.\d{1,3}){3}$)(?!.*\.\.)(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\.mrap|--x-s3)$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+export const NOT_AN_S3_BUCKET_NAME =
+  "is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit, not a reserved form (xn--, sthree-, amzn-s3-demo- prefixes; -s3alias, --ol-s3, .mrap, --x-s3 suffixes)";
+
 /** The partition of a Region: "aws-cn" for cn-*, "aws-us-gov" for us-gov-*, else "aws". */
 export function partitionOfRegion(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";
