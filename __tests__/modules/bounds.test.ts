@@ -26,6 +26,7 @@ import {
   validateMonitoringProps,
 } from "../../modules/monitoring/validate";
 import { PropsValidationError } from "../../modules/shared/validation";
+import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 
 // Every bound the modules check, at its edges (issue #23): the limit itself is accepted and one past
 // it refused. An off-by-one (`<` for `<=`) fails here, not in a user's first apply.
@@ -40,13 +41,8 @@ function problemsOf(validate: () => void): readonly string[] {
   return [];
 }
 
-const SUBNETS = [
-  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
-  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
-];
-
 const fileSystem = (props: Partial<SharedFileSystemProps>) => () =>
-  validateFileSystemProps("fs", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS, ...props });
+  validateFileSystemProps("fs", { vpcId: TEST_VPC_ID, subnets: TEST_SUBNETS, ...props });
 const accessPoint = (options: NonNullable<SharedFileSystemProps["accessPoints"]>[string]) =>
   fileSystem({ accessPoints: { app: options } });
 
@@ -54,8 +50,8 @@ const clients = (props: Partial<EfsClientsProps>) => () =>
   validateClientsProps(
     "clients",
     {
-      vpcId: "vpc-0123456789abcdef0",
-      subnets: SUBNETS,
+      vpcId: TEST_VPC_ID,
+      subnets: TEST_SUBNETS,
       region: "eu-west-1",
       fileSystem: { fileSystemId: "fs-1", dnsName: "fs-1.efs.eu-west-1.amazonaws.com" },
       ...props,

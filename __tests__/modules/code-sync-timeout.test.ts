@@ -8,26 +8,23 @@ import { toStackProps } from "../../settings/stack-props";
 import { EfsStack } from "../../stacks/efs-stack";
 import { configsOf, onlyResource, synth, testStack, TerraformJson } from "../helpers/synth";
 import { userDataLiterals } from "../helpers/user-data";
+import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 
 // codeSync.timeoutSeconds is seconds all the way (issue #23): in the settings, in the machines'
 // settings file, in the script's `timeout`, and in the SSM step that must outlast the script.
 
 const SCRIPT = readFileSync(join(__dirname, "../../modules/clients/scripts/sync-code.sh"), "utf8");
-const SUBNETS = [
-  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
-  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
-];
 const CODE = { bucketName: "example-web-code" };
 
 function clientsJson(timeoutSeconds: number): TerraformJson {
   const stack = testStack();
   const fileSystem = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-0123456789abcdef0",
-    subnets: SUBNETS,
+    vpcId: TEST_VPC_ID,
+    subnets: TEST_SUBNETS,
   });
   new EfsClients(stack, "clients", {
-    vpcId: "vpc-0123456789abcdef0",
-    subnets: SUBNETS,
+    vpcId: TEST_VPC_ID,
+    subnets: TEST_SUBNETS,
     fileSystem,
     region: "eu-west-1",
     namePrefix: "web",

@@ -2,14 +2,11 @@ import { ecsEfsVolume, EcsVolumeFileSystem } from "../../modules/clients";
 import { SharedFileSystem } from "../../modules/efs";
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import { synth, testStack } from "../helpers/synth";
+import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 
 // Anonymous ECS mounts only where the file system is known to allow them (issue #23).
 
 const FS_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0123456789abcdef0";
-const SUBNETS = [
-  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
-  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
-];
 const REFUSED = /iam: "DISABLED" is refused: the file-system policy allows no anonymous access/;
 
 describe('ecsEfsVolume with iam "DISABLED"', () => {
@@ -21,7 +18,7 @@ describe('ecsEfsVolume with iam "DISABLED"', () => {
     ["a file system given as a bare id", () => ({ fileSystemId: "fs-0123456789abcdef0" })],
     [
       "a SharedFileSystem with the default policy",
-      () => new SharedFileSystem(testStack(), "shared", { vpcId: "vpc-0123456789abcdef0", subnets: SUBNETS }),
+      () => new SharedFileSystem(testStack(), "shared", { vpcId: TEST_VPC_ID, subnets: TEST_SUBNETS }),
     ],
     [
       "allowAnonymousAccess: false",
@@ -33,8 +30,8 @@ describe('ecsEfsVolume with iam "DISABLED"', () => {
 
   test("is accepted only when the file system allows anonymous access", () => {
     const fileSystem = new SharedFileSystem(testStack(), "shared", {
-      vpcId: "vpc-0123456789abcdef0",
-      subnets: SUBNETS,
+      vpcId: TEST_VPC_ID,
+      subnets: TEST_SUBNETS,
       allowAnonymousAccess: true,
     });
     expect(ecsEfsVolume({ name: "home", fileSystem, iam: "DISABLED" }).efsVolumeConfiguration).toMatchObject({

@@ -1,22 +1,18 @@
 import { validateFileSystemProps } from "../../modules/efs/validate";
 import type { SharedFileSystemProps } from "../../modules/efs";
 import { PropsValidationError } from "../../modules/shared/validation";
+import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 
 // Access-point path and mode rules that the mutation run on modules/efs/validate.ts showed untested
 // (npm run test:mutation, issue #23): each shape EFS refuses, and the mode's anchors.
-
-const SUBNETS = [
-  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
-  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
-];
 
 function problemsOf(
   accessPoint: NonNullable<SharedFileSystemProps["accessPoints"]>[string],
 ): readonly string[] {
   try {
     validateFileSystemProps("fs", {
-      vpcId: "vpc-0123456789abcdef0",
-      subnets: SUBNETS,
+      vpcId: TEST_VPC_ID,
+      subnets: TEST_SUBNETS,
       accessPoints: { app: accessPoint },
     });
   } catch (error) {

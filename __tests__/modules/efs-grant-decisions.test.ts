@@ -10,14 +10,11 @@ import {
   testStack,
   TerraformJson,
 } from "../helpers/synth";
+import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 
 // Grants judged by what the policies decide, not by how their statements are laid out (issue #23):
 // the same answers must hold whether each grant is a statement or statements are merged per level.
 
-const SUBNETS = [
-  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
-  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
-];
 const ROLE_ARN = "arn:aws:iam::111122223333:role/teams/web/app";
 const OTHER_AP_ARN = "arn:aws:elasticfilesystem:eu-west-1:111122223333:access-point/fsap-0fffffffffffffff0";
 
@@ -41,8 +38,8 @@ const ALLOWED_ACTIONS: Record<Level, readonly string[]> = {
 function build(grants: readonly { level: Level; accessPoint: "app" | "web" | undefined }[], byArn = false) {
   const stack = testStack();
   const fs = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-0123456789abcdef0",
-    subnets: SUBNETS,
+    vpcId: TEST_VPC_ID,
+    subnets: TEST_SUBNETS,
     accessPoints: { app: { path: "/app" }, web: { path: "/web" } },
   });
   const role = byArn ? { roleArn: ROLE_ARN } : new IamRole(stack, "task-role", { assumeRolePolicy: "{}" });

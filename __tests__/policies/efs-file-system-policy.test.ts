@@ -16,14 +16,11 @@ import {
   type PolicyDocument,
 } from "../helpers/iam-simulator";
 import { configsOf, onlyResource, parsePolicy, synth, testStack, type TerraformJson } from "../helpers/synth";
+import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 
 // What the file-system policy and the grants' inline policies decide, evaluated together by an IAM
 // policy simulator (issue #19). Every ARN is the fake one `fakeValueOf` gives the Terraform reference.
 
-const SUBNETS = [
-  { id: "subnet-0aaaaaaaaaaaaaaaa", availabilityZone: "eu-west-1a" },
-  { id: "subnet-0bbbbbbbbbbbbbbbb", availabilityZone: "eu-west-1b" },
-];
 const OTHER_ACCOUNT = "444455556666";
 const OTHER_ACCOUNT_ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/partner`;
 const roleArn = (terraformName: string) => `arn:aws:iam::${TEST_ACCOUNT}:role/${terraformName}`;
@@ -52,8 +49,8 @@ interface Built {
 function build(props: Partial<SharedFileSystemProps> = {}, roleNames: string[] = []): Built {
   const stack = testStack();
   const fileSystem = new SharedFileSystem(stack, "shared", {
-    vpcId: "vpc-0123456789abcdef0",
-    subnets: SUBNETS,
+    vpcId: TEST_VPC_ID,
+    subnets: TEST_SUBNETS,
     accessPoints: { web: { path: "/web" }, media: { path: "/media" } },
     ...props,
   });
