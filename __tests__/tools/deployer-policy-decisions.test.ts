@@ -423,7 +423,7 @@ describe("the permissions boundary, evaluated on its own: the most a role of our
     action: string,
     resource: string,
     expected: IntentRow["expected"],
-    context: Record<string, string> = {},
+    context: Record<string, string | string[]> = {},
   ): IntentRow => ({
     why,
     principal: ROLE,
@@ -466,6 +466,17 @@ describe("the permissions boundary, evaluated on its own: the most a role of our
         "Allowed",
       ),
       row(
+        "the backup host snapshots its volume",
+        "ec2:CreateSnapshot",
+        `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`,
+        "Allowed",
+        OWNED,
+      ),
+      row("the backup host tags the snapshot it creates", "ec2:CreateTags", SNAPSHOT, "Allowed", {
+        "ec2:CreateAction": "CreateSnapshot",
+        "aws:TagKeys": [OWNERSHIP_TAG.key],
+      }),
+      row(
         "AWS Backup backs our file system up",
         "elasticfilesystem:Backup",
         OUR_FILE_SYSTEM,
@@ -501,6 +512,28 @@ describe("the permissions boundary, evaluated on its own: the most a role of our
         "deletes a snapshot that is not a backup of ours",
         "ec2:DeleteSnapshot",
         SNAPSHOT,
+        "ImplicitlyDenied",
+      ),
+      // Found by an attack: the boundary's AWS Backup TagResource reaches any file system, so a role
+      // the deployer made could tag a foreign one as ours, and the deployer could then delete it.
+      row(
+        "tags a file system that is not ours with the ownership tag",
+        "elasticfilesystem:TagResource",
+        foreignFileSystem,
+        "ExplicitlyDenied",
+        { "aws:TagKeys": [OWNERSHIP_TAG.key] },
+      ),
+      row(
+        "tags a volume that is not ours with the ownership tag",
+        "ec2:CreateTags",
+        `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0fedcba9876543210`,
+        "ExplicitlyDenied",
+        { "aws:TagKeys": [OWNERSHIP_TAG.key] },
+      ),
+      row(
+        "snapshots a volume that is not ours",
+        "ec2:CreateSnapshot",
+        `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0fedcba9876543210`,
         "ImplicitlyDenied",
       ),
       row("decrypts directly", "kms:Decrypt", FOREIGN_KEY, "ImplicitlyDenied"),

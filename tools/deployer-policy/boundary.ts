@@ -117,7 +117,9 @@ export function permissionsBoundary(codeBucket = CODE_BUCKET_PLACEHOLDER): objec
       allow("BackupSnapshotsOnly", "arn:aws:ec2:*::snapshot/*", {
         Null: { [`aws:ResourceTag/${SNAPSHOT_TAG_KEY}`]: "false" },
       }),
-      allow("SnapshotsOfOurVolumes", ["arn:aws:ec2:*::snapshot/*", "arn:aws:ec2:*:*:volume/*"]),
+      // CreateSnapshot is authorized on the new snapshot and on the volume: only our volumes.
+      allow("SnapshotsOfOurVolumes", "arn:aws:ec2:*:*:volume/*", { StringEquals: ownedTag }),
+      { ...allow("SnapshotsOfOurVolumes", "arn:aws:ec2:*::snapshot/*"), Sid: "NewSnapshots" },
       allow("TagSnapshotsWhileCreatingThem", "arn:aws:ec2:*::snapshot/*", {
         StringEquals: { "ec2:CreateAction": "CreateSnapshot" },
       }),
@@ -136,6 +138,24 @@ export function permissionsBoundary(codeBucket = CODE_BUCKET_PLACEHOLDER): objec
         Effect: "Allow",
         Action: AWS_BACKUP_EFS_ACTIONS.filter((a) => !OWNED_ONLY_BACKUP_ACTIONS.includes(a)),
         Resource: "*",
+      },
+      // The deployer may change only what carries the ownership tag; a role it creates must not put
+      // that tag on something that lacks it (AWS Backup's TagResource above reaches any file
+      // system), or the deployer could then delete or re-police it. Tags set while creating a
+      // resource (a restore, a snapshot) are not affected.
+      {
+        Sid: "NoAdoptionByOwnershipTag",
+        Effect: "Deny",
+        Action: ["elasticfilesystem:TagResource", "ec2:CreateTags"],
+        Resource: "*",
+        Condition: {
+          "ForAnyValue:StringEquals": { "aws:TagKeys": [OWNERSHIP_TAG.key] },
+          Null: {
+            [`aws:ResourceTag/${OWNERSHIP_TAG.key}`]: "true",
+            "elasticfilesystem:CreateAction": "true",
+            "ec2:CreateAction": "true",
+          },
+        },
       },
       {
         Sid: "KeysOnlyThroughBackupAndEfs",
