@@ -641,14 +641,33 @@ describe("GrantOptions.anyAccessPoint", () => {
     ).toEqual(["anyAccessPoint: is set together with accessPoint; choose one"]);
   });
 
-  test("keeps accessPointsOnly's Deny meaningful: an any-access-point grant is not an unscoped one", () => {
+  test("and accessPointsOnly for the same role, in either order: the Deny would cancel it outside the role's own access points", () => {
+    // Found by an attack: accepted in this order, the Deny left ClientWrite through every other
+    // access point ExplicitlyDenied, so dynamically provisioned volumes failed to mount.
+    const first = setup();
+    first.fs.grantReadWrite(first.nodeRole, { anyAccessPoint: true });
+    expect(
+      problemsOf(() =>
+        first.fs.grantReadWrite(first.nodeRole, {
+          accessPoint: first.fs.accessPoints.app!,
+          accessPointsOnly: true,
+        }),
+      ),
+    ).toEqual([expect.stringMatching(/^accessPointsOnly: .* \(or one through any access point\)/)]);
+    const second = setup();
+    second.fs.grantReadWrite(second.nodeRole, {
+      accessPoint: second.fs.accessPoints.app!,
+      accessPointsOnly: true,
+    });
+    expect(problemsOf(() => second.fs.grantReadWrite(second.nodeRole, { anyAccessPoint: true }))).toEqual([
+      expect.stringMatching(/^accessPoint: is required/),
+    ]);
+  });
+
+  test("alone names its inline policy after it", () => {
     const { stack, fs, nodeRole } = setup();
     fs.grantReadWrite(nodeRole, { anyAccessPoint: true });
-    expect(() =>
-      fs.grantReadWrite(nodeRole, { accessPoint: fs.accessPoints.app!, accessPointsOnly: true }),
-    ).not.toThrow();
-    const json = synth(stack);
-    const names = configsOf(json, "aws_iam_role_policy").map((p) => p.name);
+    const names = configsOf(synth(stack), "aws_iam_role_policy").map((p) => p.name);
     expect(names).toContainEqual(
       expect.stringMatching(/^shared-home-efs-read-write-\$\{.*\}-any-access-point$/),
     );

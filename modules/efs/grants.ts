@@ -334,7 +334,7 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
       if (options.accessPointsOnly && accessPoint && this.unscopedGrantKeys.has(principal.key)) {
         errors.add(
           "accessPointsOnly",
-          `${principal.display} also has a grant without an access point on this file system, which the Deny would cancel`,
+          `${principal.display} also has a grant without an access point on this file system (or one through any access point), which the Deny would cancel`,
         );
       }
       if (!accessPoint && this.accessPointsOnlyKeys.has(principal.key)) {
@@ -354,7 +354,8 @@ export abstract class FileSystemBase extends Construct implements IFileSystem {
     if (this.grantLabels.has(label)) return;
     this.grantLabels.add(label);
     if (options.accessPointsOnly) this.accessPointsOnlyKeys.add(principal.key);
-    if (!accessPoint && !anyAccessPoint) this.unscopedGrantKeys.add(principal.key);
+    // An any-access-point grant counts too: the confined role's Deny would cancel it outside its own.
+    if (!accessPoint) this.unscopedGrantKeys.add(principal.key);
 
     const condition: Record<string, Record<string, string>> = { ...VIA_MOUNT_TARGET };
     if (accessPoint) condition.StringEquals = { [ACCESS_POINT_ARN_KEY]: accessPoint.arn };
