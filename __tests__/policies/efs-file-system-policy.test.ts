@@ -487,6 +487,22 @@ describe("the file-system policy, decided", () => {
     );
   });
 
+  test("roles named by Terraform under a long path of their own count at their real length", () => {
+    // Found by an attack: each such role counted as 95 characters, so 60 roles under a 417-character
+    // path (a policy of about 29,600 characters) passed synth and would have failed at apply.
+    const built = build();
+    const path = `/${"team/".repeat(83)}`;
+    for (let i = 0; i < 60; i++) {
+      const role = new IamRole(built.stack, `pathed${i}`, {
+        namePrefix: "app-",
+        path,
+        assumeRolePolicy: "{}",
+      });
+      built.fileSystem.grantReadWrite(role, { accessPoint: built.fileSystem.accessPoints.web });
+    }
+    expect(() => synth(built.stack)).toThrow(/over EFS's limit of 20000: it holds 60 grants to 60 roles/);
+  });
+
   test("a token roleArn is tied to roleName by a precondition on the inline policy", () => {
     const built = build();
     const arn = new TerraformVariable(built.stack, "role_arn", { type: "string" });

@@ -632,15 +632,22 @@ export function grantStatements(
 
 /**
  * The ARN length of a role created with a literal name (and path): `arn:aws:iam::<12 digits>:role`,
- * the path, the name; `arn:aws-us-gov` is 7 longer. Undefined when the name is left to Terraform.
+ * the path, the name; `arn:aws-us-gov` is 7 longer. Undefined when neither the name nor a path other
+ * than "/" is literal (the policy check then assumes the longest name under "/").
  */
 function roleArnLengthOf(role: GrantableRole): number | undefined {
   const { nameInput, pathInput } = role as { nameInput?: unknown; pathInput?: unknown };
-  if (typeof nameInput !== "string" || !isKnown(nameInput)) return undefined;
   const path = pathInput === undefined ? "/" : pathInput;
   if (typeof path !== "string" || !isKnown(path)) return undefined;
-  return "arn:aws-us-gov:iam::111122223333:role".length + path.length + nameInput.length;
+  const prefix = "arn:aws-us-gov:iam::111122223333:role".length + path.length;
+  if (typeof nameInput === "string" && isKnown(nameInput)) return prefix + nameInput.length;
+  // A name left to Terraform (or a prefix) is at most 64 characters; a path of its own counts in
+  // full (found by an attack: 60 roles under a long path passed as 95 characters each).
+  return path === "/" ? undefined : prefix + IAM_ROLE_NAME_MAX_LENGTH;
 }
+
+/** IAM's limit on a role name. */
+const IAM_ROLE_NAME_MAX_LENGTH = 64;
 
 /** A construct's id plus a hash of its node path: readable, and unique in the whole app. */
 function constructKey(construct: { readonly node: Construct["node"] }): string {
