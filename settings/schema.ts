@@ -740,6 +740,7 @@ function checkCrossFieldRules(value: Record<string, unknown>, ctx: Issues): void
   checkTags(value, ctx);
   checkKmsKeyRegions(value, regionName, ctx);
   checkBoundaryPartition(value, regionName, ctx);
+  checkBreakGlassPartition(value, regionName, ctx);
   checkCodeBucketIsNotStateBucket(value, ctx);
   const net = objectAt(value, "network");
   if (isObject(net.existing)) {
@@ -795,6 +796,35 @@ export function partitionOfRegion(regionName: string): string {
 }
 
 /** IAM refuses a boundary from another partition; say so at synth rather than at CreateRole. */
+/** An IAM ARN must be in the partition of the settings' Region. */
+function checkArnPartition(
+  arn: string,
+  path: (string | number)[],
+  kind: "policy" | "role",
+  regionName: string,
+  ctx: Issues,
+): void {
+  const partition = partitionOfRegion(regionName);
+  if (arn.split(":")[1] !== partition) {
+    addIssue(
+      ctx,
+      path,
+      `is in partition ${show(arn.split(":")[1])}, but region ${show(regionName)} is in ${show(partition)}; use "arn:${partition}:iam::<account>:${kind}/<name>"`,
+    );
+  }
+}
+
+/** The state bucket's break-glass role: in the Region's partition (found by an attack). */
+function checkBreakGlassPartition(
+  value: Record<string, unknown>,
+  regionName: string | undefined,
+  ctx: Issues,
+): void {
+  const arn = objectAt(value, "state").breakGlassRoleArn;
+  if (regionName === undefined || typeof arn !== "string" || !ROLE_ARN_PATTERN.test(arn)) return;
+  checkArnPartition(arn, ["state", "breakGlassRoleArn"], "role", regionName, ctx);
+}
+
 function checkBoundaryPartition(
   value: Record<string, unknown>,
   regionName: string | undefined,
@@ -802,14 +832,7 @@ function checkBoundaryPartition(
 ): void {
   const arn = objectAt(value, "iam").permissionsBoundaryArn;
   if (regionName === undefined || typeof arn !== "string" || !IAM_POLICY_ARN_PATTERN.test(arn)) return;
-  const partition = partitionOfRegion(regionName);
-  if (arn.split(":")[1] !== partition) {
-    addIssue(
-      ctx,
-      ["iam", "permissionsBoundaryArn"],
-      `is in partition ${show(arn.split(":")[1])}, but region ${show(regionName)} is in ${show(partition)}; use "arn:${partition}:iam::<account>:policy/<name>"`,
-    );
-  }
+  checkArnPartition(arn, ["iam", "permissionsBoundaryArn"], "policy", regionName, ctx);
   if (arn.split(":")[4] === "aws") {
     addIssue(
       ctx,

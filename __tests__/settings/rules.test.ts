@@ -329,6 +329,10 @@ describe("upper bounds", () => {
       'state.breakGlassRoleArn: must be an IAM role ARN such as "arn:aws:iam::111122223333:role/state-break-glass"',
     ],
     [
+      { state: { breakGlassRoleArn: "arn:aws-cn:iam::111122223333:role/state-break-glass" } },
+      'state.breakGlassRoleArn: is in partition "aws-cn", but region "eu-west-1" is in "aws"; use "arn:aws:iam::<account>:role/<name>"',
+    ],
+    [
       { backup: { ebsSnapshots: { maxDeletePercent: 0 } } },
       "backup.ebsSnapshots.maxDeletePercent: must be an integer from 1 to 100 percent",
     ],
