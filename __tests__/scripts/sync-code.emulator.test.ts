@@ -401,6 +401,53 @@ describe("sync-code.sh with the real AWS CLI against moto's S3", () => {
     });
   });
 
+  test("an object named exactly media or var in a release is never downloaded into the web root", async () => {
+    // Found by an attack: `--exclude 'media/*'` let an object named `media` (no slash) through, and
+    // it was served though no manifest listed it.
+    const box = machine();
+    const prefix = "exact";
+    await publish(prefix, "r1", V1);
+    await putObjects(moto, BUCKET, {
+      [`${prefix}/releases/r1/media`]: "not in the manifest",
+      [`${prefix}/releases/r1/var`]: "nor this",
+    });
+    const result = await run(box, prefix);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(treeOf(box.live)).toEqual(V1);
+  }, 60_000);
+
+  test("rollback never 'rolls back' to another copy of the live release, and never to one it cannot check", async () => {
+    // Found by an attack: r1, r2 (bad), rollback, a sync that fetched r2 again, then a rollback that
+    // said "rolled back from ..._r2 to ..._r2" with exit 0; and a release whose manifest was deleted
+    // went live unchecked.
+    const box = machine();
+    const prefix = "again";
+    await publish(prefix, "r1", V1);
+    expect((await run(box, prefix)).code).toBe(0);
+    await publish(prefix, "r2", { "index.html": "bad" });
+    expect((await run(box, prefix)).code).toBe(0);
+    expect((await run(box, prefix, {}, ["rollback"])).code).toBe(0);
+    expect(treeOf(box.live)).toEqual(V1);
+    expect((await run(box, prefix)).code).toBe(0); // CURRENT still names r2: fetched again
+    expect(treeOf(box.live)).toEqual({ "index.html": "bad" });
+    const back = await run(box, prefix, {}, ["rollback"]);
+    expect(back).toMatchObject({ code: 0, stderr: "" });
+    expect(treeOf(box.live)).toEqual(V1);
+    // WHEN, after r2 is fetched a third time, every older release loses its manifest
+    expect((await run(box, prefix)).code).toBe(0);
+    const live = readlinkSync(box.live);
+    for (const name of readdirSync(box.releases)) {
+      if (name.endsWith(".manifest.json") && !live.endsWith(name.replace(".manifest.json", ""))) {
+        rmSync(join(box.releases, name));
+      }
+    }
+    const unchecked = await run(box, prefix, {}, ["rollback"]);
+    // THEN nothing unchecked goes live
+    expect(unchecked.code).toBe(1);
+    expect(unchecked.stderr).toMatch(/has no manifest to check it against, refused/);
+    expect(readlinkSync(box.live)).toBe(live);
+  }, 120_000);
+
   test("a machine that boots while a release uploads gets the last complete one", async () => {
     await publish("booting", "r1", V1);
     await publish("booting", "r2", { "index.html": "v3" }, { manifest: false, pointer: false });

@@ -461,7 +461,8 @@ sync_release() {
   mkdir -- "$STAGING"
   log "downloading release $release_id from ${SOURCE}releases/$release_id/ (each call at most ${SYNC_TIMEOUT_SECONDS}s)"
   bounded_aws "downloading release $release_id" s3 cp --only-show-errors --recursive \
-    --exclude 'media/*' --exclude 'var/*' "${SOURCE}releases/$release_id/" "$STAGING/"
+    --exclude 'media/*' --exclude 'var/*' --exclude media --exclude var \
+    "${SOURCE}releases/$release_id/" "$STAGING/"
   local problems
   if ! problems=$(verify_tree "$manifest" "$STAGING" "$release_id" 2>&1); then
     fail "$EXIT_FAILED" "release $release_id is incomplete or damaged, refused: $problems; $TARGET_PATH still serves $(describe_live)"
@@ -483,15 +484,25 @@ rollback_release() {
   live=$(live_release)
   [[ -n $live && $live == "$RELEASES"/* ]] ||
     fail "$EXIT_FAILED" "$TARGET_PATH is not a link to a release in $RELEASES_DIR; there is nothing to roll back from"
+  # A later sync of the same release id is another copy of the live code, not a way back.
+  local live_id
+  live_id=$(release_id_of "$live")
   while read -r name; do
-    [[ $name < $live ]] && previous=$name
+    [[ $name < $live && $(release_id_of "$name") != "$live_id" ]] && previous=$name
   done < <(local_releases)
   [[ -n $previous ]] ||
     fail "$EXIT_FAILED" "no release older than ${live##*/} is kept on this machine; $TARGET_PATH still serves it"
   local problems
-  if [[ -f $previous$MANIFEST_SUFFIX ]] &&
-    ! problems=$(verify_tree "$previous$MANIFEST_SUFFIX" "$previous" "$(release_id_of "$previous")" 2>&1); then
-    fail "$EXIT_FAILED" "the previous release ${previous##*/} is damaged, refused: $problems; $TARGET_PATH still serves ${live##*/}"
+  if [[ -f $previous$MANIFEST_SUFFIX ]]; then
+    if ! problems=$(verify_tree "$previous$MANIFEST_SUFFIX" "$previous" "$(release_id_of "$previous")" 2>&1); then
+      fail "$EXIT_FAILED" "the previous release ${previous##*/} is damaged, refused: $problems; $TARGET_PATH still serves ${live##*/}"
+    fi
+  elif [[ $previous != *_original ]]; then
+    # Only the directory that was live before the first sync has no manifest; any other release
+    # without one cannot be checked, so it does not go live.
+    fail "$EXIT_FAILED" "the previous release ${previous##*/} has no manifest to check it against, refused; $TARGET_PATH still serves ${live##*/}"
+  else
+    log "the previous release ${previous##*/} is what served $TARGET_PATH before the first sync; it has no manifest and is not checked"
   fi
   switch_to "$previous" ""
   log "rolled $TARGET_PATH back from ${live##*/} to ${previous##*/}"
