@@ -1,6 +1,14 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  createReadStream,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUCKET_NAME_PATTERN } from "../../settings/schema";
@@ -69,7 +77,11 @@ async function sha256Of(path: string): Promise<string> {
 }
 
 /** Every regular file under `dir` (relative, "/"-separated); a link or special file is refused. */
-export async function buildManifest(dir: string, release: string | undefined): Promise<ReleaseManifest> {
+export async function buildManifest(
+  dir: string,
+  release: string | undefined,
+  shownAs: string = dir,
+): Promise<ReleaseManifest> {
   const files: Record<string, { size: number; sha256: string }> = {};
   const problems: string[] = [];
   const walk = async (relative: string) => {
@@ -87,7 +99,7 @@ export async function buildManifest(dir: string, release: string | undefined): P
   };
   await walk("");
   if (Object.keys(files).length === 0)
-    problems.push(`${dir} holds no file: an empty release is never served`);
+    problems.push(`${shownAs} holds no file: an empty release is never served`);
   if (problems.length > 0) throw new ReleaseUploadError(`the build is refused:\n  ${problems.join("\n  ")}`);
   const digest = createHash("sha256").update(JSON.stringify(files)).digest("hex").slice(0, 12);
   const id = release ?? `${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${digest}`;
@@ -147,7 +159,11 @@ export async function uploadRelease(options: UploadOptions, aws: Aws, print: (li
         );
       }
     } else {
-      const manifest = await buildManifest(options.dir!, options.release);
+      // Hash and upload a private copy: a build still being written to would otherwise upload other
+      // bytes than the manifest names, and every machine would refuse the release (found by an attack).
+      const build = join(work, "build");
+      cpSync(options.dir!, build, { recursive: true, verbatimSymlinks: true });
+      const manifest = await buildManifest(build, options.release, options.dir!);
       const id = manifest.release;
       const longest = Object.keys(manifest.files).reduce((a, b) =>
         Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a,
@@ -168,7 +184,7 @@ export async function uploadRelease(options: UploadOptions, aws: Aws, print: (li
         ...region,
         "--only-show-errors",
         "--recursive",
-        options.dir!,
+        build,
         `${base}releases/${id}/`,
       ]);
       const manifestFile = join(work, "manifest.json");
