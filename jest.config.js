@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  // jest's node environment without source-mapping cdktf's creation stacks: see the file.
+  testEnvironment: "<rootDir>/scripts/jest-environment.js",
   roots: ["<rootDir>"],
   testMatch: ["**/__tests__/**/*.test.ts"],
   // `*.emulator.test.ts` run the real AWS CLI against moto: `npm run test:emulator` (jest.emulator.config.js).
