@@ -19,6 +19,9 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
   // The terraform-heavy files first, the longest first: see the file.
+  // One AWS provider process shared by the schema-only terraform commands (show, validate): see the file.
+  globalSetup: "<rootDir>/__tests__/helpers/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/helpers/global-teardown.ts",
   testSequencer: "<rootDir>/scripts/jest-heavy-first-sequencer.js",
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };

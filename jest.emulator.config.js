@@ -11,5 +11,8 @@ module.exports = {
   ...base,
   testMatch: ["**/__tests__/**/*.emulator.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  // Nothing here runs terraform: no shared provider (see jest.config.js).
+  globalSetup: undefined,
+  globalTeardown: undefined,
   maxWorkers: 1,
 };

@@ -31,6 +31,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "./synth";
+import { sharedProviderEnv } from "./provider-server";
 import { cached, hashDirectory, hashOf, toolchainKey } from "./test-cache";
 
 const run = promisify(execFile);
@@ -166,6 +167,7 @@ async function terraform(stackDir: string, cliConfig: string, args: string[]): P
         AWS_SECRET_ACCESS_KEY: MOCK_PROVIDER.secret_key,
         AWS_SESSION_TOKEN: "",
         AWS_EC2_METADATA_DISABLED: "true",
+        ...sharedProviderEnv(args),
       },
     });
     return stdout;
