@@ -61,8 +61,12 @@ while kill -0 ${process.pid} 2>/dev/null && kill -0 "$provider" 2>/dev/null; do 
     stdio: ["ignore", "pipe", "ignore"],
     env: { ...process.env, TF_LOG: "", TF_LOG_PROVIDER: "" },
   });
+  let providerPid: number | undefined;
   const stop = () => {
+    // The provider directly, then the watchdog, which would otherwise notice only after its sleep.
+    if (providerPid !== undefined) signal(providerPid);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    child.stdout.destroy();
   };
   return new Promise((resolve, reject) => {
     let printed = "";
@@ -82,10 +86,13 @@ while kill -0 ${process.pid} 2>/dev/null && kill -0 "$provider" 2>/dev/null; do 
       const reattach = /TF_REATTACH_PROVIDERS='([^']+)'/.exec(printed)?.[1];
       if (reattach === undefined) return;
       clearTimeout(timer);
+      providerPid = reattachPid(reattach);
       child.removeAllListeners("exit");
       // Keep draining its output, so a chatty provider never blocks on a full pipe.
       child.stdout.removeAllListeners("data");
       child.stdout.resume();
+      // Never what keeps a finished test run waiting: the watchdog stops the provider in any case.
+      child.unref();
       resolve({ reattach, stop });
     });
   });
@@ -98,12 +105,26 @@ while kill -0 ${process.pid} 2>/dev/null && kill -0 "$provider" 2>/dev/null; do 
 export function sharedProviderEnv(args: readonly string[]): Record<string, string> {
   const reattach = process.env[PROVIDER_REATTACH_ENV];
   if (!reattach || !SCHEMA_ONLY_SUBCOMMANDS.has(args[0] ?? "")) return {};
-  try {
-    const pid = (JSON.parse(reattach) as Record<string, { Pid: number }>)[AWS_PROVIDER_ADDRESS]?.Pid;
-    if (pid === undefined) return {};
-    process.kill(pid, 0);
-  } catch {
-    return {};
-  }
+  const pid = reattachPid(reattach);
+  if (pid === undefined || !signal(pid, 0)) return {};
   return { TF_REATTACH_PROVIDERS: reattach };
+}
+
+/** The provider's process id in a `TF_REATTACH_PROVIDERS` value. */
+function reattachPid(reattach: string): number | undefined {
+  try {
+    return (JSON.parse(reattach) as Record<string, { Pid?: number }>)[AWS_PROVIDER_ADDRESS]?.Pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends `signal` (0: only checks the process exists); false if there is no such process. */
+function signal(pid: number, signalNumber: NodeJS.Signals | 0 = "SIGTERM"): boolean {
+  try {
+    process.kill(pid, signalNumber);
+    return true;
+  } catch {
+    return false;
+  }
 }

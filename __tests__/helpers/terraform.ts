@@ -32,7 +32,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "./synth";
 import { sharedProviderEnv } from "./provider-server";
-import { cached, hashDirectory, hashOf, toolchainKey } from "./test-cache";
+import { cached, hashDirectory, hashOf, TEST_CACHE_DIR, toolchainKey } from "./test-cache";
 
 const run = promisify(execFile);
 
@@ -57,8 +57,7 @@ export function findProviderMirror(): string | undefined {
  * Without a mirror, providers come from the registry into this cache, shared across test files and
  * runs, so each `terraform init` links the 700 MB provider instead of downloading it.
  */
-const PLUGIN_CACHE_DIR =
-  process.env.TF_PLUGIN_CACHE_DIR ?? join(tmpdir(), "cdktf-efs-terraform-plugin-cache");
+const PLUGIN_CACHE_DIR = process.env.TF_PLUGIN_CACHE_DIR ?? join(TEST_CACHE_DIR, "terraform-plugins");
 
 /**
  * An unpacked filesystem mirror already is a cache: `init` symlinks the provider straight from it

@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -146,5 +155,56 @@ describe("planStack through the cache (a stand-in terraform that logs its comman
 
     // THEN each is a new plan (init only once: the directory stays initialized)
     expect(commands()).toEqual(["init", "plan", "show", "plan", "show", "validate", "plan", "show"]);
+  });
+});
+
+describe("pruneTestCache", () => {
+  const DAY = 24 * 3600_000;
+  const entry = (namespace: string, key: string, ageDays: number, now: number) => {
+    mkdirSync(join(cacheDir, namespace), { recursive: true });
+    const file = join(cacheDir, namespace, `${key}.json`);
+    writeFileSync(file, "true");
+    const at = new Date(now - ageDays * DAY);
+    utimesSync(file, at, at);
+    return file;
+  };
+
+  test("removes entries unused for the given days, keeps the rest, and a hit counts as a use", async () => {
+    // GIVEN a fresh entry, a stale one, and a stale one that a run then reads
+    const { cached, pruneTestCache } = load();
+    const now = Date.now();
+    const fresh = entry("plan", "fresh", 1, now);
+    const stale = entry("plan", "stale", 8, now);
+    const reused = entry("plan", "reused", 8, now);
+    await expect(cached("plan", "reused", async () => false)).resolves.toBe(true);
+
+    // WHEN
+    pruneTestCache(7, now);
+
+    // THEN
+    expect([existsSync(fresh), existsSync(stale), existsSync(reused)]).toEqual([true, false, true]);
+  });
+
+  test("removes a kept consumer app whose entry is gone, unless it may still be being built", () => {
+    // GIVEN an app with its entry, an orphan, and an orphan made within the day
+    const { pruneTestCache } = load();
+    const now = Date.now();
+    const app = (key: string, ageDays: number) => {
+      const dir = join(cacheDir, "consumer-apps", key);
+      mkdirSync(join(dir, "node_modules"), { recursive: true });
+      const at = new Date(now - ageDays * DAY);
+      utimesSync(dir, at, at);
+      return dir;
+    };
+    entry("consumer", "kept", 2, now);
+    const kept = app("kept", 2);
+    const orphan = app("orphan", 2);
+    const building = app("building", 0);
+
+    // WHEN
+    pruneTestCache(7, now);
+
+    // THEN
+    expect([existsSync(kept), existsSync(orphan), existsSync(building)]).toEqual([true, false, true]);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import {
   existsSync,
@@ -9,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -112,6 +114,31 @@ export function toolchainKey(providerSource: string | undefined): string {
   );
 }
 
+const PROJECT_ROOT = join(__dirname, "..", "..");
+
+/**
+ * What the repository's own code is, for work that runs it (pack it, synthesize the app): every file
+ * git would see (tracked or not, `.gitignore` respected) except the tests' and the benchmark's own,
+ * and the versions of the named packages in node_modules that the work loads.
+ */
+export function sourceTreeKey(packages: readonly string[]): string {
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: PROJECT_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const files = listed
+    .toString("utf8")
+    .split("\0")
+    .filter(
+      (file) => file !== "" && !/^(__tests__|bench)\//.test(file) && existsSync(join(PROJECT_ROOT, file)),
+    )
+    .sort();
+  const versions = packages.map((name) =>
+    readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8"),
+  );
+  return hashOf(...versions, ...files.flatMap((file) => [file, readFileSync(join(PROJECT_ROOT, file))]));
+}
+
 function lockOwnerIsGone(lock: string): boolean {
   try {
     process.kill(Number(readFileSync(lock, "utf8")), 0);
@@ -176,7 +203,10 @@ export async function cached<T>(
   const dir = join(TEST_CACHE_DIR, namespace);
   const file = join(dir, `${key}.json`);
   const hit = readEntry<T>(file);
-  if (hit) return hit.value;
+  if (hit) {
+    markUsed(file);
+    return hit.value;
+  }
   mkdirSync(dir, { recursive: true });
   if (exclusive) {
     return withLock(`${file}.lock`, async () => {
@@ -196,4 +226,41 @@ function store<T>(file: string, value: T): T {
     rmSync(temporary, { force: true });
   }
   return value;
+}
+
+/** An entry's modification time is when it was last used: `pruneTestCache` goes by it. */
+function markUsed(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // Pruned by another run meanwhile: the value read is still whole.
+  }
+}
+
+/**
+ * Removes cache entries no run has used for `maxAgeDays`, and the kept consumer apps whose entry is
+ * gone (`consumer-apps/<key>` belongs to `consumer/<key>.json`), so the cache does not grow with every
+ * change to the repository. A consumer app younger than a day is left alone: another run may be
+ * building it.
+ */
+export function pruneTestCache(maxAgeDays = 7, now = Date.now()): void {
+  if (!existsSync(TEST_CACHE_DIR)) return;
+  const cutoff = now - maxAgeDays * 24 * 3600_000;
+  for (const namespace of readdirSync(TEST_CACHE_DIR, { withFileTypes: true })) {
+    if (!namespace.isDirectory() || namespace.name === "consumer-apps") continue;
+    const dir = join(TEST_CACHE_DIR, namespace.name);
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (entry.endsWith(".json") && statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
+    }
+  }
+  const apps = join(TEST_CACHE_DIR, "consumer-apps");
+  if (!existsSync(apps)) return;
+  for (const key of readdirSync(apps)) {
+    const app = join(apps, key);
+    const orphaned = !existsSync(join(TEST_CACHE_DIR, "consumer", `${key}.json`));
+    if (orphaned && statSync(app).mtimeMs < now - 24 * 3600_000)
+      rmSync(app, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "../helpers/synth";
 import { planStacks, PlanJson } from "../helpers/terraform";
-import { cached, hashOf, TEST_CACHE_DIR } from "../helpers/test-cache";
+import { cached, hashOf, sourceTreeKey, TEST_CACHE_DIR } from "../helpers/test-cache";
 
 const run = promisify(execFile);
 
@@ -263,26 +263,7 @@ export async function buildConsumerApp(
  * version; Node.js; this checkout's path (the app links into its node_modules).
  */
 function consumerInputsKey(): string {
-  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
-    cwd: PROJECT_ROOT,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const files = listed
-    .toString("utf8")
-    .split("\0")
-    .filter(
-      (file) => file !== "" && !/^(__tests__|bench)\//.test(file) && existsSync(join(PROJECT_ROOT, file)),
-    )
-    .sort();
-  const versions = [...LINKED_PACKAGES, "typescript"].map((name) =>
-    readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8"),
-  );
-  return hashOf(
-    PROJECT_ROOT,
-    process.version,
-    ...versions,
-    ...files.flatMap((file) => [file, readFileSync(join(PROJECT_ROOT, file))]),
-  );
+  return hashOf(PROJECT_ROOT, process.version, sourceTreeKey([...LINKED_PACKAGES, "typescript"]));
 }
 
 /**

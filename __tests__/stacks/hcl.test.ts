@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { validateStacks } from "../helpers/terraform";
+import { cached, hashOf, sourceTreeKey } from "../helpers/test-cache";
 
 // The way out of CDKTF: `cdktf synth --hcl` writes plain Terraform, which must stand on its own.
 // One HCL synth of the real app (main.ts, default settings) for every test below.
@@ -12,17 +13,45 @@ const ROOT = join(__dirname, "..", "..");
 const STACKS = ["state", "efs", "efs-with-backup"] as const;
 const outdir = mkdtempSync(join(tmpdir(), "cdktf-efs-hcl-"));
 
+/** What `cdktf synth --hcl` runs: the app, its settings and modules, cdktf and the provider bindings. */
+const SYNTH_PACKAGES = ["cdktf", "cdktf-cli", "constructs", "@cdktf/provider-aws"];
+
 beforeAll(async () => {
-  await promisify(execFile)(
-    join(ROOT, "node_modules", ".bin", "cdktf"),
-    ["synth", "--hcl", "--output", outdir],
-    {
-      cwd: ROOT,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1", CI: "1" },
+  // The CLI's output is a pure function of the repository and those packages: a re-run with none of
+  // them changed writes the files it wrote last time (helpers/test-cache.ts), without the 5 s of CPU.
+  const files = await cached(
+    "hcl-synth",
+    hashOf(process.version, sourceTreeKey(SYNTH_PACKAGES)),
+    async () => {
+      const fresh = mkdtempSync(join(tmpdir(), "cdktf-efs-hcl-"));
+      await promisify(execFile)(
+        join(ROOT, "node_modules", ".bin", "cdktf"),
+        ["synth", "--hcl", "--output", fresh],
+        {
+          cwd: ROOT,
+          maxBuffer: 64 * 1024 * 1024,
+          env: { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1", CI: "1" },
+        },
+      );
+      return readTree(fresh);
     },
   );
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(outdir, path)), { recursive: true });
+    writeFileSync(join(outdir, path), content);
+  }
 }, 300_000);
+
+/** Every file below `dir`, by path relative to it (the synth output is text). */
+function readTree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(dir, path)] = readFileSync(path, "utf8");
+  }
+  return files;
+}
 
 test("writes one HCL directory per stack of the app", () => {
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
