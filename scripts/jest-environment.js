@@ -7,18 +7,31 @@
  * name where a token was made if it fails to resolve. Under jest every such capture ran jest's
  * source-map formatter over the whole, deep stack: about 12 s of the suite's CPU (a profile of
  * `npm test` in band, 2026-12-06), for frames nobody reads unless a token fails to resolve. Those
- * frames now point into the compiled test code rather than the TypeScript source.
+ * frames now point into the compiled test code rather than the TypeScript source, and stop after
+ * the first 16.
  */
 "use strict";
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { TestEnvironment } = require("jest-environment-node");
+
+/**
+ * Enough frames to reach the test code that made the token; the rest of a creation stack is jest's
+ * own machinery, and turning each frame into text was the next-largest cost (2.5 s of the suite).
+ */
+const PLAIN_STACK_FRAMES = 16;
 
 /** V8's own layout: a first line, then one `    at <frame>` line per call site. */
 function plainFormat(target, frames) {
   const name = target?.name ?? "Error";
   const message = target?.message;
   const head = message ? `${name}: ${message}` : String(name);
-  return head + frames.map((frame) => `\n    at ${frame}`).join("");
+  return (
+    head +
+    frames
+      .slice(0, PLAIN_STACK_FRAMES)
+      .map((frame) => `\n    at ${frame}`)
+      .join("")
+  );
 }
 
 class PlainCreationStacksEnvironment extends TestEnvironment {
