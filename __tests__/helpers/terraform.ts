@@ -31,7 +31,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "./synth";
-import { sharedProviderEnv } from "./provider-server";
+import { providerBinary, sharedProviderEnv, startProviderServer } from "./provider-server";
 import { cached, hashDirectory, hashOf, TEST_CACHE_DIR, toolchainKey } from "./test-cache";
 
 const run = promisify(execFile);
@@ -146,7 +146,13 @@ function mockProviders(stackDir: string, options: HarnessOptions) {
   );
 }
 
-async function terraform(stackDir: string, cliConfig: string, args: string[]): Promise<string> {
+/** Runs a terraform command; `extraEnv` wins over everything else (see `offlinePlan`). */
+async function terraform(
+  stackDir: string,
+  cliConfig: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<string> {
   try {
     const { stdout } = await run("terraform", args, {
       cwd: stackDir,
@@ -167,6 +173,7 @@ async function terraform(stackDir: string, cliConfig: string, args: string[]): P
         AWS_SESSION_TOKEN: "",
         AWS_EC2_METADATA_DISABLED: "true",
         ...sharedProviderEnv(args),
+        ...extraEnv,
       },
     });
     return stdout;
@@ -187,6 +194,30 @@ const OFFLINE_PLAN_ARGS = [
   "-lock=false",
   "-out=harness.tfplan",
 ];
+
+/**
+ * `terraform plan` with the offline arguments. A configuration with exactly one AWS provider
+ * configuration plans with a provider process started for this plan alone, which also answers
+ * terraform's schema requests: one provider start instead of two (one for the schema, one per
+ * configuration), about 1.7 s of CPU less per plan (measured 2026-12-06). A provider process can be
+ * configured only once (a second configure fails when AWS_CA_BUNDLE is set), so it is never reused.
+ */
+async function offlinePlan(
+  dir: string,
+  cliConfig: string,
+  extraArgs: readonly string[],
+  providerConfigurations: number,
+): Promise<string> {
+  const args = [...OFFLINE_PLAN_ARGS, ...extraArgs];
+  const mirror = findProviderMirror();
+  const binary = providerConfigurations === 1 && mirror !== undefined ? providerBinary(mirror) : undefined;
+  const server = binary === undefined ? undefined : await startProviderServer(binary).catch(() => undefined);
+  try {
+    return await terraform(dir, cliConfig, args, server ? { TF_REATTACH_PROVIDERS: server.reattach } : {});
+  } finally {
+    server?.stop();
+  }
+}
 
 /** `terraform show -json` of a saved plan. */
 export type PlanJson = Record<string, any>;
@@ -316,7 +347,8 @@ export async function planStack(
   const { plan, planText } = await cached("plan", key, async () => {
     const config = await ensureInitialized(stackDir, cliConfig);
     if (validate) await terraform(stackDir, config, ["validate", "-no-color"]);
-    const text = await terraform(stackDir, config, [...OFFLINE_PLAN_ARGS, ...extraPlanArgs]);
+    const providerCount = declaredAwsProviders(stackDir, options).length;
+    const text = await offlinePlan(stackDir, config, extraPlanArgs, providerCount);
     const shown = await terraform(stackDir, config, ["show", "-json", "harness.tfplan"]);
     return { plan: JSON.parse(shown) as PlanJson, planText: text };
   });
@@ -428,7 +460,7 @@ export async function planStacks<Name extends string>(
     const cliConfig = writeCliConfig(root);
     await terraformInit(root, cliConfig);
     if (validate) await terraform(root, cliConfig.path, ["validate", "-no-color"]);
-    const text = await terraform(root, cliConfig.path, OFFLINE_PLAN_ARGS);
+    const text = await offlinePlan(root, cliConfig.path, [], providers.blocks().length);
     const shown = await terraform(root, cliConfig.path, ["show", "-json", "harness.tfplan"]);
     return { combined: JSON.parse(shown) as PlanJson, planText: text };
   });
