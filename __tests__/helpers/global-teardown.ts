@@ -6,10 +6,10 @@ import { rmSync } from "node:fs";
 import { currentRun } from "./global-setup";
 import { PROVIDER_REATTACH_ENV } from "./provider-server";
 
-export default function globalTeardown(): void {
+export default async function globalTeardown(): Promise<void> {
   const run = currentRun();
   if (!run) return;
-  run.server?.stop();
+  await run.server?.stop();
   delete process.env[PROVIDER_REATTACH_ENV];
   if (run.tmp.previous === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = run.tmp.previous;

@@ -11,7 +11,7 @@
  *
  * The provider runs in its debug mode (`-debug`), which prints the `TF_REATTACH_PROVIDERS` value
  * terraform uses to attach to it instead of starting one. jest's global setup starts it and its
- * global teardown stops it; a watchdog stops it too if the test run dies without a teardown.
+ * global teardown stops it; it stops too if the test run dies without a teardown.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -28,7 +28,8 @@ const AWS_PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws";
 export interface ProviderServer {
   /** The `TF_REATTACH_PROVIDERS` value. */
   readonly reattach: string;
-  stop(): void;
+  /** Stops the provider; resolves once it has exited. */
+  stop(): Promise<void>;
 }
 
 /** The pinned AWS provider binary in a filesystem mirror, as `terraform init` would install it. */
@@ -50,23 +51,23 @@ export function providerBinary(mirror: string): string | undefined {
 }
 
 /**
- * Starts `binary -debug` under a watchdog that stops it when this process is gone, and resolves once
- * the provider prints its reattach value.
+ * Starts `binary -debug` under a watchdog and resolves once the provider prints its reattach value.
+ * The watchdog waits on a pipe from this process: closed by `stop()`, or by the kernel when this
+ * process dies, it stops the provider and waits for it, so the provider's CPU time is counted with
+ * this process tree's (as `npm run bench` measures it) and no provider outlives its test run.
  */
 export function startProviderServer(binary: string, timeoutMs = 60_000): Promise<ProviderServer> {
   const watchdog = `"$0" -debug & provider=$!
-trap 'kill "$provider" 2>/dev/null' EXIT TERM INT
-while kill -0 ${process.pid} 2>/dev/null && kill -0 "$provider" 2>/dev/null; do sleep 1; done`;
+trap 'kill "$provider" 2>/dev/null; wait "$provider"' EXIT
+read -r _ || true`;
   const child = spawn("bash", ["-c", watchdog, binary], {
-    stdio: ["ignore", "pipe", "ignore"],
+    stdio: ["pipe", "pipe", "ignore"],
     env: { ...process.env, TF_LOG: "", TF_LOG_PROVIDER: "" },
   });
-  let providerPid: number | undefined;
-  const stop = () => {
-    // The provider directly, then the watchdog, which would otherwise notice only after its sleep.
-    if (providerPid !== undefined) signal(providerPid);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    child.stdout.destroy();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    child.stdin.end();
+    await exited;
   };
   return new Promise((resolve, reject) => {
     let printed = "";
@@ -76,23 +77,22 @@ while kill -0 ${process.pid} 2>/dev/null && kill -0 "$provider" 2>/dev/null; do 
     );
     const fail = (error: Error) => {
       clearTimeout(timer);
-      stop();
+      void stop();
       reject(error);
     };
+    const exitedEarly = (code: number | null) =>
+      fail(new Error(`${binary} -debug exited with ${code}:\n${printed}`));
     child.on("error", fail);
-    child.on("exit", (code) => fail(new Error(`${binary} -debug exited with ${code}:\n${printed}`)));
+    child.on("exit", exitedEarly);
     child.stdout.on("data", (chunk: Buffer) => {
       printed += chunk.toString("utf8");
       const reattach = /TF_REATTACH_PROVIDERS='([^']+)'/.exec(printed)?.[1];
       if (reattach === undefined) return;
       clearTimeout(timer);
-      providerPid = reattachPid(reattach);
-      child.removeAllListeners("exit");
+      child.off("exit", exitedEarly);
       // Keep draining its output, so a chatty provider never blocks on a full pipe.
       child.stdout.removeAllListeners("data");
       child.stdout.resume();
-      // Never what keeps a finished test run waiting: the watchdog stops the provider in any case.
-      child.unref();
       resolve({ reattach, stop });
     });
   });
@@ -106,7 +106,7 @@ export function sharedProviderEnv(args: readonly string[]): Record<string, strin
   const reattach = process.env[PROVIDER_REATTACH_ENV];
   if (!reattach || !SCHEMA_ONLY_SUBCOMMANDS.has(args[0] ?? "")) return {};
   const pid = reattachPid(reattach);
-  if (pid === undefined || !signal(pid, 0)) return {};
+  if (pid === undefined || !isRunning(pid)) return {};
   return { TF_REATTACH_PROVIDERS: reattach };
 }
 
@@ -119,10 +119,10 @@ function reattachPid(reattach: string): number | undefined {
   }
 }
 
-/** Sends `signal` (0: only checks the process exists); false if there is no such process. */
-function signal(pid: number, signalNumber: NodeJS.Signals | 0 = "SIGTERM"): boolean {
+/** Whether a process with this id exists. */
+function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, signalNumber);
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;

@@ -215,7 +215,7 @@ async function offlinePlan(
   try {
     return await terraform(dir, cliConfig, args, server ? { TF_REATTACH_PROVIDERS: server.reattach } : {});
   } finally {
-    server?.stop();
+    await server?.stop();
   }
 }
 
