@@ -143,6 +143,9 @@ export function suiteSection(
     ),
     "",
     ...runs.map(({ kind, preparation }) => `- ${kind}: ${preparation}.`),
+    "- their CPU: terraform and the provider processes it starts itself. The provider processes the",
+    "  tests start for terraform to attach to (`__tests__/helpers/provider-server.ts`) are not in it;",
+    "  they are in the suite's user and system time.",
   ].join("\n");
   return { markdown, runs };
 }
