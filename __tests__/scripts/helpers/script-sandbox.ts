@@ -38,10 +38,9 @@ function realCommand(name: string): string {
 }
 
 /**
- * The stand-ins' bodies, each both a file in `bin/` and an exported bash function (see
- * `exportedStubs`). A wait loop calls them dozens of times, so they use bash builtins where the real
- * command is not the point: `$(<file)` and globs instead of `cat`, `ls` and `seq`, which would each
- * cost a process. `$STUB_BIN` and `$BASHPID` rather than `$0` and `$$`, which differ in a function.
+ * The stand-ins' bodies, each both a file in `bin/` and a function (`stubFunctions`). A wait loop
+ * calls them dozens of times, so they use bash builtins where the real command is not the point:
+ * `$(<file)` and globs instead of `cat`, `ls` and `seq`, which would each cost a process.
  */
 function stubs(): Record<string, string> {
   const realDate = realCommand("date");
@@ -125,27 +124,47 @@ printf '#!/bin/sh\\nexit 0\\n' >"$STUB_BIN/$helper"; chmod +x "$STUB_BIN/$helper
   };
 }
 
+/**
+ * Stand-ins (name → bash body) as bash functions, in the environment form in which bash imports
+ * them (`export -f`): a call from the script then starts no process, which costs about 10 ms of CPU
+ * here, and a run makes dozens of calls.
+ *
+ * Each body runs in a subshell, as a file would run in a process of its own: its `exit`, variables
+ * and options stay there, and it starts without the script's `set -euo pipefail`, as a new bash
+ * would. It does see the script's variables and functions, so a body sets what it reads and calls
+ * no name the script defines as a function; and it uses `$BASHPID`, never `$$` or `$0`, which differ
+ * in a function. The stand-ins must also be files first on PATH: `exec`, `timeout` and the like run
+ * commands without the shell, and so miss functions.
+ */
+export function stubFunctions(bodies: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(bodies).map(([name, body]) => [
+      `BASH_FUNC_${name}%%`,
+      `() { (\nset +euo pipefail\n${body}\n) }`,
+    ]),
+  );
+}
+
+function stubBody(body: string): string {
+  return `set -euo pipefail\n${body.trimStart()}`;
+}
+
 // Not `#!/usr/bin/env bash`: that is one more process, and a PATH search, on every call.
 function stubFile(bash: string, body: string): string {
-  return `#!${bash}\nset -euo pipefail\n${body.trimStart()}`;
+  return `#!${bash}\n${stubBody(body)}`;
 }
 
 /**
- * The stand-ins of `bin/` as bash functions, in the environment form bash imports (`export -f`), so
- * that a call from the script costs no process start (about 10 ms of CPU each here, and a run makes
- * dozens). Each body runs in a subshell, as the file would run in a process of its own: its `exit`,
- * variables and shell options stay there. The files stay on PATH for what calls a command without
- * the shell (`timeout` runs `getent`, `exec`), and a stand-in that a test has rewritten on disk is
- * not exported, so the rewritten file is what runs.
+ * The sandbox's stand-ins as functions (`stubFunctions`), but for a stand-in that a test has
+ * rewritten in `bin/`: the rewritten file is what must run.
  */
 function exportedStubs(bin: string): Record<string, string> {
   const bash = realCommand("bash");
-  const env: Record<string, string> = {};
+  const unchanged: Record<string, string> = {};
   for (const [name, body] of Object.entries(stubs())) {
-    if (readFileSync(join(bin, name), "utf8") !== stubFile(bash, body)) continue;
-    env[`BASH_FUNC_${name}%%`] = `() { (\nset -euo pipefail\n${body.trimStart()}) }`;
+    if (readFileSync(join(bin, name), "utf8") === stubFile(bash, body)) unchanged[name] = stubBody(body);
   }
-  return env;
+  return stubFunctions(unchanged);
 }
 
 export function createSandbox(): Sandbox {
