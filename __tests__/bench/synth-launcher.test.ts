@@ -40,9 +40,9 @@ function readTree(dir: string, prefix = ""): Record<string, string> {
 /**
  * Environment variables that can change what a tsx run prints or writes: the app's own, cdktf's
  * (`CDKTF_CONTEXT_JSON`, `SYNTH_HCL_OUTPUT`, ...), tsx's and node's, and PATH, which picks the node
- * that tsx runs on.
+ * that tsx runs on. Not the suite's own `EFS_TEST_*`, some of which change on every run.
  */
-const TSX_ENVIRONMENT = /^(STACK_CONFIG|EFS_|CDKTF_|SYNTH_|TERRAFORM_|TSX_|NODE_|PATH$)/;
+const TSX_ENVIRONMENT = /^(STACK_CONFIG$|EFS_SYNTH_|CDKTF_|SYNTH_|TERRAFORM_|TSX_|NODE_|PATH$)/;
 /** Stands for the run's directory in a cached result, so that the result holds in the next one. */
 const RUN_DIR = "<tsx run directory>";
 
