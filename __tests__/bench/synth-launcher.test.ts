@@ -6,11 +6,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { cached, hashDirectory, hashOf } from "../helpers/test-cache";
 
 const PROJECT_ROOT = resolve(__dirname, "..", "..");
@@ -39,20 +41,33 @@ function readTree(dir: string, prefix = ""): Record<string, string> {
 
 /**
  * Environment variables that can change what a tsx run prints or writes: the app's own, cdktf's
- * (`CDKTF_CONTEXT_JSON`, `SYNTH_HCL_OUTPUT`, ...), tsx's and node's, and PATH, which picks the node
- * that tsx runs on. Not the suite's own `EFS_TEST_*`, some of which change on every run.
+ * (`CDKTF_CONTEXT_JSON`, `SYNTH_HCL_OUTPUT`, ...), tsx's and node's. Not the suite's own `EFS_TEST_*`,
+ * some of which change on every run.
  */
-const TSX_ENVIRONMENT = /^(STACK_CONFIG$|EFS_SYNTH_|CDKTF_|SYNTH_|TERRAFORM_|TSX_|NODE_|PATH$)/;
+const TSX_ENVIRONMENT = /^(STACK_CONFIG$|EFS_SYNTH_|CDKTF_|SYNTH_|TERRAFORM_|TSX_|NODE_)/;
+
+/** The node that tsx runs on (its `#!/usr/bin/env node`): path, size and modification time. */
+function nodeOnPath(): string {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "node");
+    if (dir && existsSync(candidate)) {
+      const { size, mtimeMs } = statSync(candidate);
+      return `${realpathSync(candidate)}:${size}:${mtimeMs}`;
+    }
+  }
+  return "no node on PATH";
+}
+
 /** Stands for the run's directory in a cached result, so that the result holds in the next one. */
 const RUN_DIR = "<tsx run directory>";
 
 /**
  * `collect` of `tsx args` run in `dir`, a reference for the launcher. That is a pure function of the
  * files in `dir` (but `outputs`), the installed packages (npm records them in
- * node_modules/.package-lock.json on every install), node, and the environment, so it is computed
- * once per change of those (`helpers/test-cache.ts`), not on every run: tsx takes about 0.5 s of CPU
- * on the smallest app, and seconds on main.ts. The launcher's runs, which are under test, are never
- * cached.
+ * node_modules/.package-lock.json on every install), the node on PATH and the environment, so it is
+ * computed once per change of those (`helpers/test-cache.ts`), not on every run: tsx takes about
+ * 0.5 s of CPU on the smallest app, and seconds on main.ts. The launcher's runs, which are under
+ * test, are never cached.
  */
 async function tsxReference<T>(
   dir: string,
@@ -74,8 +89,7 @@ async function tsxReference<T>(
     JSON.stringify(environment),
     hashDirectory(dir, ["node_modules", ...outputs]),
     readFileSync(installed),
-    process.version,
-    process.arch,
+    nodeOnPath(),
   );
   const value = await cached("tsx-reference", key, async () =>
     JSON.parse(JSON.stringify(compute()).replaceAll(dir, RUN_DIR)),
