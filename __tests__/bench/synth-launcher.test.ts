@@ -1,15 +1,19 @@
 import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
+import { cached, hashDirectory, hashOf } from "../helpers/test-cache";
 
 const PROJECT_ROOT = resolve(__dirname, "..", "..");
 const LAUNCHER = join(PROJECT_ROOT, "scripts", "synth.js");
@@ -35,6 +39,64 @@ function readTree(dir: string, prefix = ""): Record<string, string> {
   return files;
 }
 
+/**
+ * Environment variables that can change what a tsx run prints or writes: the app's own, cdktf's
+ * (`CDKTF_CONTEXT_JSON`, `SYNTH_HCL_OUTPUT`, ...), tsx's and node's. Not the suite's own `EFS_TEST_*`,
+ * some of which change on every run.
+ */
+const TSX_ENVIRONMENT = /^(STACK_CONFIG$|EFS_SYNTH_|CDKTF_|SYNTH_|TERRAFORM_|TSX_|NODE_)/;
+
+/** The node that tsx runs on (its `#!/usr/bin/env node`): path, size and modification time. */
+function nodeOnPath(): string {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "node");
+    if (dir && existsSync(candidate)) {
+      const { size, mtimeMs } = statSync(candidate);
+      return `${realpathSync(candidate)}:${size}:${mtimeMs}`;
+    }
+  }
+  return "no node on PATH";
+}
+
+/** Stands for the run's directory in a cached result, so that the result holds in the next one. */
+const RUN_DIR = "<tsx run directory>";
+
+/**
+ * `collect` of `tsx args` run in `dir`, a reference for the launcher. That is a pure function of the
+ * files in `dir` (but `outputs`), the installed packages (npm records them in
+ * node_modules/.package-lock.json on every install), the node on PATH and the environment, so it is
+ * computed once per change of those (`helpers/test-cache.ts`), not on every run: tsx takes about
+ * 0.5 s of CPU on the smallest app, and seconds on main.ts. The launcher's runs, which are under
+ * test, are never cached.
+ */
+async function tsxReference<T>(
+  dir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  outputs: string[],
+  collect: (result: SpawnSyncReturns<string>) => T,
+): Promise<T> {
+  const compute = () => collect(run(TSX, args, dir, env));
+  const installed = join(PROJECT_ROOT, "node_modules", ".package-lock.json");
+  if (!existsSync(installed)) return compute();
+  // The run's own variables, and those it inherits that matter.
+  const environment = [
+    ...Object.entries(env),
+    ...Object.entries(process.env).filter(([name]) => TSX_ENVIRONMENT.test(name)),
+  ];
+  const key = hashOf(
+    JSON.stringify(args),
+    JSON.stringify(environment),
+    hashDirectory(dir, ["node_modules", ...outputs]),
+    readFileSync(installed),
+    nodeOnPath(),
+  );
+  const value = await cached("tsx-reference", key, async () =>
+    JSON.parse(JSON.stringify(compute()).replaceAll(dir, RUN_DIR)),
+  );
+  return JSON.parse(JSON.stringify(value).replaceAll(RUN_DIR, dir)) as T;
+}
+
 describe("npm run synth (scripts/synth.js) against tsx main.ts", () => {
   // A copy of the project, so that the synth writes its usual cdktf.out without touching the
   // checkout, whatever main.ts reads or writes relative to the working directory.
@@ -42,7 +104,7 @@ describe("npm run synth (scripts/synth.js) against tsx main.ts", () => {
   const cache = join(copy, "bundle-cache");
   let expected: Record<string, string>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const skipped = new Set(["node_modules", ".git", "cdktf.out", ".bench", "coverage"]);
     cpSync(PROJECT_ROOT, copy, {
       recursive: true,
@@ -50,9 +112,10 @@ describe("npm run synth (scripts/synth.js) against tsx main.ts", () => {
         !skipped.has(source.slice(PROJECT_ROOT.length + 1).split("/")[0]) && !source.endsWith(".tfstate"),
     });
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(copy, "node_modules"));
-    const reference = run(TSX, ["main.ts"], copy);
-    if (reference.status !== 0) throw new Error(`tsx main.ts failed:\n${reference.stderr}`);
-    expected = readTree(join(copy, "cdktf.out"));
+    expected = await tsxReference(copy, ["main.ts"], {}, [], (reference) => {
+      if (reference.status !== 0) throw new Error(`tsx main.ts failed:\n${reference.stderr}`);
+      return readTree(join(copy, "cdktf.out"));
+    });
   });
 
   test("writes byte-identical output when it has to build the bundle", () => {
@@ -68,8 +131,11 @@ describe("npm run synth (scripts/synth.js) against tsx main.ts", () => {
   });
 
   test("writes byte-identical output from the cached bundle and V8 code cache", () => {
-    // GIVEN a run that stores the code cache, WHEN the next run uses both caches
-    run(process.execPath, [join(copy, "scripts", "synth.js")], copy, { EFS_SYNTH_CACHE_DIR: cache });
+    // GIVEN the bundle and its code cache, which the run above stored, or else a run here stores
+    if (!existsSync(cache) || !readdirSync(cache).some((name) => name.endsWith(".v8"))) {
+      run(process.execPath, [join(copy, "scripts", "synth.js")], copy, { EFS_SYNTH_CACHE_DIR: cache });
+    }
+    // WHEN the next run uses both caches
     const result = run(process.execPath, [join(copy, "scripts", "synth.js")], copy, {
       EFS_SYNTH_CACHE_DIR: cache,
       EFS_SYNTH_DEBUG: "1",
@@ -142,10 +208,19 @@ describe("scripts/synth.js with any TypeScript entry", () => {
     expect(launch("app.ts", [], { FIXTURE_EXIT_CODE: "3" }).status).toBe(3);
   });
 
-  test("prints the app's error unchanged and exits 1, as tsx does", () => {
+  test("prints the app's error unchanged and exits 1, as tsx does", async () => {
     // WHEN the app throws, under the launcher and under tsx
     const launched = launch("app.ts", [], { FIXTURE_THROW: "1" });
-    const reference = run(TSX, ["app.ts"], dir, { FIXTURE_THROW: "1" });
+    const reference = await tsxReference(
+      dir,
+      ["app.ts"],
+      { FIXTURE_THROW: "1" },
+      ["bundle-cache"],
+      (result) => ({
+        stderr: result.stderr,
+        status: result.status,
+      }),
+    );
     // THEN both print the same error line and exit 1
     const errorLine = (stderr: string) => stderr.split("\n").find((line) => line.startsWith("Error:"));
     expect(errorLine(launched.stderr)).toBe("Error: region: 'mars-1' is not allowed; use eu-west-1");

@@ -11,11 +11,14 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { stubFunctions } from "./helpers/script-sandbox";
 
 /**
  * Executes modules/backup/scripts/backup-shared-home.sh under bash, with `aws`, `fsfreeze`, `rsync`,
  * `flock`, `logger`, `mountpoint`, `mount`, `blkid` and `mkfs.xfs` replaced by stubs that record
- * every call. Real coreutils (date, sort, readlink) and awk do the rest.
+ * every call. Real coreutils (date, sort, readlink) and awk do the rest. Each stub is both a file
+ * first on PATH and an exported function (`stubFunctions`), which the script calls without starting
+ * a process.
  */
 const SCRIPT = resolve(__dirname, "../../modules/backup/scripts/backup-shared-home.sh");
 const VOLUME_ID = "vol-0123456789abcdef0";
@@ -27,16 +30,21 @@ echo "aws $*" >> "$STUB_DIR/calls"
 case "$1 $2" in
   "ec2 create-snapshot")
     if [ -n "\${STUB_TERM_DURING_SNAPSHOT:-}" ]; then
-      # Signal the backup script itself (our parent, or its parent if bash forked a subshell).
-      target=$PPID
-      grep -q backup-shared-home "/proc/$target/cmdline" || target=$(awk '{print $4}' "/proc/$target/stat")
+      # Signal the backup script itself: as a function, the shell we run in; as a file, our parent,
+      # or its parent if bash forked a subshell.
+      if [ "$BASHPID" != "$$" ]; then
+        target=$$
+      else
+        target=$PPID
+        grep -q backup-shared-home "/proc/$target/cmdline" || target=$(awk '{print $4}' "/proc/$target/stat")
+      fi
       kill -TERM "$target"
     fi
     code="\${STUB_CREATE_SNAPSHOT_EXIT:-0}"
     if [ "$code" = 0 ]; then echo snap-0fresh00000000000; else echo "An error occurred (RequestLimitExceeded)" >&2; fi
     exit "$code" ;;
   "ec2 describe-snapshots")
-    cat "$STUB_DIR/snapshots" 2>/dev/null || true
+    [ -s "$STUB_DIR/snapshots" ] && printf '%s\\n' "$(<"$STUB_DIR/snapshots")"
     exit "\${STUB_DESCRIBE_EXIT:-0}" ;;
   "ec2 delete-snapshot")
     exit 0 ;;
@@ -48,14 +56,14 @@ exit 99`,
   fsfreeze: `
 echo "fsfreeze $*" >> "$STUB_DIR/calls"
 case "$1" in
-  --freeze) touch "$STUB_DIR/frozen" ;;
+  --freeze) : >>"$STUB_DIR/frozen" ;;
   --unfreeze) rm -f "$STUB_DIR/frozen" ;;
 esac`,
   rsync: `
 echo "rsync $*" >> "$STUB_DIR/calls"
 case " $* " in
   *" --dry-run "*)
-    for i in $(seq 1 "\${STUB_RSYNC_DELETIONS:-0}"); do echo "*deleting   lost-file-$i"; done
+    for ((i = 1; i <= \${STUB_RSYNC_DELETIONS:-0}; i++)); do echo "*deleting   lost-file-$i"; done
     echo ">f+++++++++ new-file"
     exit "\${STUB_RSYNC_DRY_RUN_EXIT:-0}" ;;
 esac
@@ -66,7 +74,8 @@ exit "\${STUB_FLOCK_EXIT:-0}"`,
   logger: `
 echo "$*" >> "$STUB_DIR/journal"`,
   mountpoint: `
-grep -qxF -- "$2" "$STUB_DIR/mounted"`,
+while IFS= read -r mounted; do [ "$mounted" = "$2" ] && exit 0; done < "$STUB_DIR/mounted"
+exit 1`,
   mount: `
 echo "mount $*" >> "$STUB_DIR/calls"
 echo "$1" >> "$STUB_DIR/mounted"`,
@@ -77,7 +86,7 @@ if [ -n "\${STUB_BLKID_EXIT:-}" ]; then exit "$STUB_BLKID_EXIT"; fi
 case "$3" in TYPE) echo xfs ;; UUID) echo 3f1c2d4e-0000-4000-8000-00000000abcd ;; esac`,
   "mkfs.xfs": `
 echo "mkfs.xfs $*" >> "$STUB_DIR/calls"
-touch "$STUB_DIR/formatted"`,
+: >>"$STUB_DIR/formatted"`,
   df: `
 printf 'Use%%\n %s%%\n' "\${STUB_DF_PERCENT:-42}"`,
   // The fstab update's last two steps; each can be made to fail, or recorded.
@@ -89,6 +98,18 @@ echo "mv $*" >> "$STUB_DIR/calls"
 if [ -n "\${STUB_MV_EXIT:-}" ]; then exit "$STUB_MV_EXIT"; fi
 PATH=/usr/bin:/bin exec mv "$@"`,
 };
+
+/** Writes `stubs` (name → bash body) as commands in `dir/stubs`; returns that directory. */
+function installStubs(dir: string, stubs: Record<string, string>): string {
+  const stubDir = join(dir, "stubs");
+  mkdirSync(stubDir);
+  for (const [name, body] of Object.entries(stubs)) {
+    const path = join(stubDir, name);
+    writeFileSync(path, `#!/bin/bash\n${body}\n`);
+    chmodSync(path, 0o755);
+  }
+  return stubDir;
+}
 
 interface Setup {
   /** Whether the backup volume already carries a file system. */
@@ -122,15 +143,12 @@ interface Run {
 
 function prepare(setup: Setup) {
   const dir = mkdtempSync(join(tmpdir(), "backup-shared-home-"));
-  const stubDir = join(dir, "stubs");
-  mkdirSync(stubDir);
-  for (const [name, body] of Object.entries(STUBS)) {
-    if (name === "flock" && setup.realFlock) continue;
-    if (name === "rsync" && setup.realRsync) continue;
-    const path = join(stubDir, name);
-    writeFileSync(path, `#!/bin/bash\n${body}\n`);
-    chmodSync(path, 0o755);
-  }
+  const stubs = Object.fromEntries(
+    Object.entries(STUBS).filter(
+      ([name]) => !(name === "flock" && setup.realFlock) && !(name === "rsync" && setup.realRsync),
+    ),
+  );
+  const stubDir = installStubs(dir, stubs);
   const source = join(dir, "shared-home");
   const backup = join(dir, "backup");
   const byId = join(dir, "by-id");
@@ -159,6 +177,7 @@ function prepare(setup: Setup) {
   const env: Record<string, string> = {
     PATH: `${stubDir}:/usr/bin:/bin`,
     STUB_DIR: dir,
+    ...stubFunctions(stubs),
     BACKUP_VOLUME_ID: VOLUME_ID,
     BACKUP_KEEP_LAST: "5",
     BACKUP_KEEP_DAYS: "7",
@@ -632,18 +651,12 @@ function runScript(
   args: string[] = [],
 ) {
   const dir = mkdtempSync(join(tmpdir(), "backup-shared-home-script-"));
-  const stubDir = join(dir, "stubs");
-  mkdirSync(stubDir);
-  for (const [name, body] of Object.entries(stubs)) {
-    const path = join(stubDir, name);
-    writeFileSync(path, `#!/bin/bash\n${body}\n`);
-    chmodSync(path, 0o755);
-  }
+  const stubDir = installStubs(dir, stubs);
   writeFileSync(join(dir, "calls"), "");
   writeFileSync(join(dir, "journal"), "");
   const script = resolve(__dirname, "../../modules/backup/scripts", file);
   const result = spawnSync("bash", [script, ...args], {
-    env: { PATH: `${stubDir}:/usr/bin:/bin`, STUB_DIR: dir, ...env },
+    env: { PATH: `${stubDir}:/usr/bin:/bin`, STUB_DIR: dir, ...stubFunctions(stubs), ...env },
     encoding: "utf8",
   });
   return {
@@ -660,7 +673,8 @@ function flakyStub(name: string, record: string): string {
   const failures = `STUB_${name.toUpperCase()}_FAILURES`;
   return `
 ${record}
-count=$(( $(cat "$STUB_DIR/${name}.count" 2>/dev/null || echo 0) + 1 )); echo "$count" > "$STUB_DIR/${name}.count"
+count=0; [ -e "$STUB_DIR/${name}.count" ] && count=$(<"$STUB_DIR/${name}.count")
+count=$((count + 1)); echo "$count" > "$STUB_DIR/${name}.count"
 [ "\${${failures}:-0}" = always ] && exit 1
 [ "$count" -le "\${${failures}:-0}" ] && exit 1
 exit 0`;
