@@ -210,7 +210,8 @@ async function offlinePlan(
 ): Promise<string> {
   const args = [...OFFLINE_PLAN_ARGS, ...extraArgs];
   const mirror = findProviderMirror();
-  const binary = providerConfigurations === 1 && mirror !== undefined ? providerBinary(mirror) : undefined;
+  const attach = providerConfigurations === 1 && process.env.EFS_TEST_SHARED_PROVIDER !== "off";
+  const binary = attach && mirror !== undefined ? providerBinary(mirror) : undefined;
   const server = binary === undefined ? undefined : await startProviderServer(binary).catch(() => undefined);
   try {
     return await terraform(dir, cliConfig, args, server ? { TF_REATTACH_PROVIDERS: server.reattach } : {});
