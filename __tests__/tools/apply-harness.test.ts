@@ -9,6 +9,14 @@ import {
   UNDELETABLE_IN_EMULATOR,
 } from "../../tools/apply/emulator";
 import { explainChanges, plannedChanges, type EmulatorArtifact } from "../../tools/apply/plan-diff";
+import {
+  memberPlan,
+  moduleNameOf,
+  reportsByModule,
+  rootModule,
+  splitAddress,
+  stackProviderSource,
+} from "../../tools/apply/combined";
 
 const artifactsFile = JSON.parse(
   readFileSync(join(__dirname, "..", "..", "tools", "apply", "emulator-artifacts.json"), "utf8"),
@@ -225,4 +233,91 @@ test("every service a stack uses is pointed at the emulator; an unmapped type fa
   expect(() => servicesOf({ resource: { aws_nat_gateway: {} } })).toThrow(
     "no emulator endpoint for aws_nat_gateway: add its service to SERVICE_BY_PREFIX (resources) or SERVICE_BY_DATA_SOURCE in tools/apply/emulator.ts",
   );
+});
+
+describe("stacks applied together as child modules", () => {
+  const members = [
+    { moduleName: moduleNameOf("dev", "efs"), source: "../../dev/applied/efs" },
+    { moduleName: moduleNameOf("example:lambda", "lambda"), source: "../../example-lambda/applied/lambda" },
+  ];
+
+  test("each stack is a module, with a provider address of its own that terraform accepts", () => {
+    // GIVEN / WHEN
+    const root = rootModule(members);
+    // THEN
+    expect(Object.keys(root.module)).toEqual(["dev__efs", "example-lambda__lambda"]);
+    expect(root.module["dev__efs"]).toEqual({ source: "../../dev/applied/efs" });
+    expect(stackProviderSource("example-lambda__lambda")).toBe("efs-apply.test/example-lambda-lambda/aws");
+  });
+
+  test("a stack's part of the combined plan has the addresses a plan of that stack alone shows", () => {
+    // GIVEN
+    const combined = {
+      resource_changes: [
+        {
+          ...backupVaultTagsOnly,
+          address: "module.dev__efs.aws_backup_vault.v",
+          module_address: "module.dev__efs",
+        },
+        {
+          ...backupVaultTagsOnly,
+          address: "module.example-lambda__lambda.aws_efs_file_system.f",
+          module_address: "module.example-lambda__lambda",
+          type: "aws_efs_file_system",
+        },
+      ],
+    };
+    // WHEN
+    const own = plannedChanges(memberPlan(combined, "dev__efs"));
+    // THEN
+    expect(own.map((change) => change.address)).toEqual(["aws_backup_vault.v"]);
+    expect(splitAddress("module.dev__efs.aws_efs_mount_target.m[0]")).toEqual({
+      moduleName: "dev__efs",
+      address: "aws_efs_mount_target.m[0]",
+    });
+  });
+
+  test("an error fails the stack it names, by address or by file; one that names none fails them all", () => {
+    // GIVEN
+    const started = Date.parse("2026-12-06T10:00:00Z");
+    const lines = [
+      {
+        type: "apply_complete",
+        "@timestamp": "2026-12-06T10:00:12.5Z",
+        hook: { resource: { addr: "module.dev__efs.aws_vpc.v" } },
+      },
+      {
+        type: "diagnostic",
+        diagnostic: {
+          severity: "error",
+          summary: "creating EFS",
+          address: "module.example-lambda__lambda.aws_efs_file_system.f",
+        },
+      },
+      {
+        type: "diagnostic",
+        diagnostic: {
+          severity: "error",
+          summary: "bad endpoint",
+          range: { filename: "../../dev/applied/efs/emulator_override.tf.json" },
+        },
+      },
+      {
+        type: "diagnostic",
+        diagnostic: { severity: "warning", summary: "targeting", address: "module.dev__efs.x.y" },
+      },
+    ].map((line) => JSON.stringify(line));
+    // WHEN
+    const { reports, unattributed } = reportsByModule(lines.join("\n"), members, started);
+    const orphan = reportsByModule(
+      JSON.stringify({ type: "diagnostic", diagnostic: { severity: "error", summary: "no root" } }),
+      members,
+      started,
+    );
+    // THEN
+    expect(reports["dev__efs"]).toEqual({ errors: ["bad endpoint"], seconds: 12.5 });
+    expect(reports["example-lambda__lambda"].errors).toEqual(["creating EFS (aws_efs_file_system.f)"]);
+    expect(unattributed).toEqual([]);
+    expect(orphan.unattributed).toEqual(["no root"]);
+  });
 });

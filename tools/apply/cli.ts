@@ -4,6 +4,10 @@
  * but the emulator artifacts listed in emulator-artifacts.json, then the configuration whose stacks have
  * `preventDestroy` off destroyed. Each stack-phase is one check; the last line is `N passed, N failed`.
  *
+ * The stacks are applied as child modules of combined configurations (combined.ts): the configuration
+ * that is torn down in one, all others in another, so each terraform command runs once per combined
+ * configuration; each stack's provider runs as one process of its own for all of its commands.
+ *
  * Only ever writes into temporary copies: the shipped synth output is never edited.
  */
 import { execFile } from "node:child_process";
@@ -19,11 +23,27 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import {
+  providerBinary,
+  startProviderServer,
+  type ProviderServer,
+} from "../../__tests__/helpers/provider-server";
 import { findProviderMirror } from "../../__tests__/helpers/terraform";
+import {
+  memberPlan,
+  messages,
+  moduleNameOf,
+  reportsByModule,
+  rootModule,
+  splitAddress,
+  stackProviderSource,
+  type Member,
+} from "./combined";
 import {
   EMULATOR_GAPS,
   emulatorOverride,
   liftPreventDestroy,
+  providerAliases,
   protectedAddresses,
   STAND_INS,
   substituteStandIns,
@@ -55,6 +75,18 @@ interface Stack {
   readonly name: string;
   readonly dir: string;
   readonly json: Json;
+  /** Its child module in the combined configuration. */
+  readonly moduleName: string;
+}
+
+/** Stacks applied as one combined terraform configuration (see combined.ts). */
+interface Group {
+  readonly dir: string;
+  readonly stacks: Stack[];
+  /** Destroyed after the second plan, the state stack last. */
+  readonly teardown: boolean;
+  /** `TF_REATTACH_PROVIDERS` for the stacks' own provider processes, when they run. */
+  readonly reattach?: string;
 }
 
 interface Outcome {
@@ -102,12 +134,13 @@ function writeCliConfig(dir: string): string {
   return path;
 }
 
-function terraform(stackDir: string, args: string[]) {
+function terraform(group: Pick<Group, "dir" | "reattach">, args: string[]) {
   return execute("terraform", args, {
-    cwd: stackDir,
+    cwd: group.dir,
     env: {
       ...process.env,
-      TF_CLI_CONFIG_FILE: join(stackDir, "apply.tfrc"),
+      ...(group.reattach ? { TF_REATTACH_PROVIDERS: group.reattach } : {}),
+      TF_CLI_CONFIG_FILE: join(group.dir, "apply.tfrc"),
       TF_IN_AUTOMATION: "1",
       CHECKPOINT_DISABLE: "1",
       GOGC: process.env.GOGC ?? "400",
@@ -189,21 +222,41 @@ async function synthesize(configuration: Configuration, workDir: string): Promis
       name: entry.name,
       dir,
       json: JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")),
+      moduleName: moduleNameOf(configuration.name, entry.name),
     };
   });
 }
 
-/** Edits the applied copy for the emulator's gaps, prints one line per omission, writes the override. */
-function prepare(stack: Stack, moto: MotoServer, liftProtection: boolean): void {
+/**
+ * Edits the applied copy for the emulator's gaps, prints one line per omission, writes the override.
+ * With `ownProvider`, the stack's `aws` provider gets the source address of its own provider process.
+ */
+function prepare(stack: Stack, moto: MotoServer, liftProtection: boolean, ownProvider: boolean): void {
   const lines = EMULATOR_GAPS.flatMap((gap) => gap.omit(stack.json));
   if (liftProtection) lines.push(...liftPreventDestroy(stack.json));
   for (const line of lines) console.log(`  ${stack.configuration}/${stack.name}: ${line}`);
+  // A child module's backend is ignored (with a warning): the combined root holds the state.
+  delete stack.json.terraform?.backend;
+  if (ownProvider) {
+    // A reattached provider is not installed, so it has no version to match.
+    stack.json.terraform.required_providers.aws = { source: stackProviderSource(stack.moduleName) };
+  }
   writeFileSync(join(stack.dir, "cdk.tf.json"), JSON.stringify(stack.json, null, 2));
   writeFileSync(
     join(stack.dir, "emulator_override.tf.json"),
     JSON.stringify(emulatorOverride(stack.json, moto.endpoint), null, 2),
   );
-  writeCliConfig(stack.dir);
+}
+
+/**
+ * Whether a stack can have a provider process of its own: one process holds one configuration, so
+ * only a stack with exactly one `aws` provider configuration (no aliases). Others keep terraform's own
+ * provider processes.
+ */
+function canOwnProvider(stack: Stack): boolean {
+  return (
+    providerAliases(stack.json).length === 1 && stack.json.terraform?.required_providers?.aws !== undefined
+  );
 }
 
 /** Creates an example's existing resources in its emulator and names them in the applied copies. */
@@ -224,75 +277,216 @@ async function createStandIns(
   return undefined;
 }
 
-/** Runs one phase, records it as one check; returns whether it passed. */
-async function phase(stack: Stack, name: string, work: () => Promise<string | undefined>): Promise<boolean> {
+function check(stack: Stack, phase: string): string {
+  return `${stack.configuration}/${stack.name}: ${phase}`;
+}
+
+/** Where a combined command's errors are shown: the stack's own, else the command's. */
+function failureDetail(errors: readonly string[], fallback: string): string {
+  return errors.length > 0 ? errors.map((error) => `    ${error}`).join("\n") : fallback;
+}
+
+/** The members of a group as the root module calls them. */
+function membersOf(group: Group, stacks: readonly Stack[] = group.stacks): Member[] {
+  return stacks.map((stack) => {
+    const path = relative(group.dir, stack.dir);
+    return { moduleName: stack.moduleName, source: path.startsWith("../") ? path : `./${path}` };
+  });
+}
+
+/**
+ * `apply` or `destroy` of some stacks of a group in one command; records one check per stack: its own
+ * error diagnostics fail it, an error that names no stack fails all of them. Returns the stacks that passed.
+ */
+async function applyTogether(
+  group: Group,
+  stacks: readonly Stack[],
+  phase: "apply" | "destroy",
+  log: string,
+): Promise<Stack[]> {
+  if (stacks.length === 0) return [];
   const started = Date.now();
-  let failure: string | undefined;
-  try {
-    failure = await work();
-  } catch (error) {
-    failure = `    ${(error as Error).message}`;
+  const targets = phase === "destroy" ? stacks.map((stack) => `-target=module.${stack.moduleName}`) : [];
+  const result = await terraform(group, [
+    phase,
+    "-auto-approve",
+    "-input=false",
+    "-json",
+    // Each stack as many resources at once as a terraform command of its own would run.
+    `-parallelism=${10 * stacks.length}`,
+    ...targets,
+  ]);
+  const seconds = (Date.now() - started) / 1000;
+  writeFileSync(join(group.dir, log), messages(result.stdout) + result.stderr);
+  const { reports, unattributed } = reportsByModule(result.stdout, membersOf(group, stacks), started);
+  const commandFailure = tail(
+    [...unattributed, result.stderr, result.code !== 0 ? messages(result.stdout) : ""].join("\n").trim() ||
+      `terraform ${phase} exited with ${result.code}`,
+  );
+  // Terraform goes on with what does not depend on a failed resource: a stack with no error of its
+  // own passes when the others' errors explain the exit status (its second plan shows anything missing).
+  const explained =
+    unattributed.length === 0 && stacks.some((stack) => reports[stack.moduleName].errors.length > 0);
+  const passed: Stack[] = [];
+  for (const stack of stacks) {
+    const report = reports[stack.moduleName];
+    const failed = report.errors.length > 0 || (result.code !== 0 && !explained);
+    record({
+      check: check(stack, phase),
+      passed: !failed,
+      seconds: report.seconds ?? seconds,
+      detail: failed ? failureDetail(report.errors, commandFailure) : undefined,
+    });
+    if (!failed) passed.push(stack);
   }
-  record({
-    check: `${stack.configuration}/${stack.name}: ${name}`,
-    passed: failure === undefined,
-    seconds: (Date.now() - started) / 1000,
-    detail: failure,
-  });
-  return failure === undefined;
+  return passed;
+}
+/**
+ * The second plan of the stacks whose apply passed, as one plan of the group; each stack passes when
+ * its part of the plan shows no change but the emulator artifacts.
+ */
+async function secondPlan(group: Group, stacks: readonly Stack[], artifacts: readonly EmulatorArtifact[]) {
+  if (stacks.length === 0) return;
+  const started = Date.now();
+  const plan = await terraform(group, [
+    "plan",
+    "-detailed-exitcode",
+    "-input=false",
+    "-json",
+    `-parallelism=${10 * group.stacks.length}`,
+    "-out=second.tfplan",
+  ]);
+  let combined: Json | undefined;
+  let failure: string | undefined;
+  if (plan.code === 2) {
+    const shown = await terraform(group, ["show", "-json", "second.tfplan"]);
+    if (shown.code === 0) combined = JSON.parse(shown.stdout);
+    else failure = tail(shown.stderr || shown.stdout);
+  } else if (plan.code !== 0) {
+    failure = tail(plan.stderr || messages(plan.stdout));
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const { reports } = reportsByModule(plan.stdout, membersOf(group), started);
+  for (const stack of stacks) {
+    const errors = reports[stack.moduleName].errors;
+    let detail: string | undefined;
+    if (errors.length > 0 || failure !== undefined) {
+      detail = failureDetail(errors, failure ?? "");
+    } else if (combined !== undefined) {
+      const changes = plannedChanges(memberPlan(combined, stack.moduleName));
+      const { explained, unexplained } = explainChanges(changes, artifacts);
+      for (const { change, artifactIds } of explained) {
+        console.log(
+          `  ${stack.configuration}/${stack.name}: artifact ${artifactIds.join(", ")}: ${describeChange(change)}`,
+        );
+      }
+      if (unexplained.length > 0)
+        detail = unexplained.map((change) => `    does not settle: ${describeChange(change)}`).join("\n");
+    }
+    record({ check: check(stack, "second plan"), passed: detail === undefined, seconds, detail });
+  }
 }
 
-async function applyAndReplan(stack: Stack, artifacts: readonly EmulatorArtifact[]): Promise<boolean> {
-  const applied = await phase(stack, "apply", async () => {
-    const init = await terraform(stack.dir, ["init", "-input=false", "-no-color"]);
-    if (init.code !== 0) return tail(init.stderr || init.stdout);
-    const apply = await terraform(stack.dir, ["apply", "-auto-approve", "-input=false", "-no-color"]);
-    writeFileSync(join(stack.dir, "apply.log"), apply.stdout + apply.stderr);
-    return apply.code === 0 ? undefined : tail(apply.stderr || apply.stdout);
+/**
+ * Destroys the group: the resources moto cannot delete leave the state first, then every stack but
+ * the state stack in one command, then the state stack, which would hold the others' state.
+ */
+async function teardown(group: Group): Promise<void> {
+  const list = await terraform(group, ["state", "list", "-no-color"]);
+  const undeletable = list.stdout.split("\n").filter((address) => {
+    const type = splitAddress(address).address.split(".")[0];
+    return UNDELETABLE_IN_EMULATOR[type] !== undefined;
   });
-  if (!applied) return false;
-  return phase(stack, "second plan", async () => {
-    const plan = await terraform(stack.dir, [
-      "plan",
-      "-detailed-exitcode",
-      "-input=false",
-      "-no-color",
-      "-out=second.tfplan",
-    ]);
-    if (plan.code === 0) return undefined;
-    if (plan.code !== 2) return tail(plan.stderr || plan.stdout);
-    const shown = await terraform(stack.dir, ["show", "-json", "second.tfplan"]);
-    const { explained, unexplained } = explainChanges(plannedChanges(JSON.parse(shown.stdout)), artifacts);
-    for (const { change, artifactIds } of explained) {
-      console.log(
-        `  ${stack.configuration}/${stack.name}: artifact ${artifactIds.join(", ")}: ${describeChange(change)}`,
-      );
+  for (const address of undeletable) {
+    const { moduleName, address: own } = splitAddress(address);
+    const stack = group.stacks.find((candidate) => candidate.moduleName === moduleName);
+    const { api } = UNDELETABLE_IN_EMULATOR[own.split(".")[0]];
+    console.log(
+      `  ${stack ? `${stack.configuration}/${stack.name}` : "teardown"}: ${own} left out of the destroy: moto has no ${api}`,
+    );
+  }
+  if (undeletable.length > 0) {
+    const removed = await terraform(group, ["state", "rm", "-no-color", ...undeletable]);
+    if (removed.code !== 0) {
+      for (const stack of group.stacks)
+        record({ check: check(stack, "destroy"), passed: false, seconds: 0, detail: tail(removed.stderr) });
+      return;
     }
-    if (unexplained.length === 0) return undefined;
-    return unexplained.map((change) => `    does not settle: ${describeChange(change)}`).join("\n");
-  });
+  }
+  const isState = (stack: Stack) => stack.name === STATE_STACK;
+  await applyTogether(
+    group,
+    group.stacks.filter((stack) => !isState(stack)),
+    "destroy",
+    "destroy.log",
+  );
+  await applyTogether(group, group.stacks.filter(isState), "destroy", "destroy-state.log");
 }
 
-function destroy(stack: Stack): Promise<boolean> {
-  return phase(stack, "destroy", async () => {
-    const list = await terraform(stack.dir, ["state", "list", "-no-color"]);
-    const undeletable = list.stdout
-      .split("\n")
-      .filter((address) => UNDELETABLE_IN_EMULATOR[address.split(".")[0]] !== undefined);
-    for (const address of undeletable) {
-      const { api } = UNDELETABLE_IN_EMULATOR[address.split(".")[0]];
-      console.log(
-        `  ${stack.configuration}/${stack.name}: ${address} left out of the destroy: moto has no ${api}`,
-      );
+/** init, apply, second plan and, for the teardown group, destroy: each once for all its stacks. */
+async function runGroup(
+  group: Group,
+  artifacts: readonly EmulatorArtifact[],
+  limited: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  writeFileSync(join(group.dir, "main.tf.json"), JSON.stringify(rootModule(membersOf(group)), null, 2));
+  writeCliConfig(group.dir);
+  const started = Date.now();
+  const init = await limited(() => terraform(group, ["init", "-input=false", "-no-color"]));
+  if (init.code !== 0) {
+    for (const stack of group.stacks) {
+      record({
+        check: check(stack, "apply"),
+        passed: false,
+        seconds: (Date.now() - started) / 1000,
+        detail: tail(init.stderr || init.stdout),
+      });
     }
-    if (undeletable.length > 0) {
-      const removed = await terraform(stack.dir, ["state", "rm", "-no-color", ...undeletable]);
-      if (removed.code !== 0) return tail(removed.stderr);
-    }
-    const result = await terraform(stack.dir, ["destroy", "-auto-approve", "-input=false", "-no-color"]);
-    writeFileSync(join(stack.dir, "destroy.log"), result.stdout + result.stderr);
-    return result.code === 0 ? undefined : tail(result.stderr || result.stdout);
+    return;
+  }
+  const applied = await limited(() => applyTogether(group, group.stacks, "apply", "apply.log"));
+  await limited(() => secondPlan(group, applied, artifacts));
+  if (group.teardown) await limited(() => teardown(group));
+}
+
+/**
+ * Starts one provider process per stack that can have its own (see `canOwnProvider`), from the
+ * provider binary `terraform init` would link from the filesystem mirror. Without a mirror, with
+ * `APPLY_SHARED_PROVIDERS=off`, or for a stack whose process does not start, terraform starts its
+ * own provider processes as usual: slower, never different.
+ */
+async function startStackProviders(stacks: readonly Stack[], providers: Map<string, ProviderServer>) {
+  const mirror = findProviderMirror();
+  const binary = mirror === undefined ? undefined : providerBinary(mirror);
+  if (binary === undefined || process.env.APPLY_SHARED_PROVIDERS === "off") return;
+  // The processes inherit this environment. Every endpoint is http on 127.0.0.1, so no CA bundle is
+  // needed, and with one (AWS_CA_BUNDLE) the provider fails its second configuration in a process:
+  // "unable to add custom RootCAs HTTPClient". GOGC as terraform runs here (see `terraform`).
+  delete process.env.AWS_CA_BUNDLE;
+  process.env.GOGC ??= "400";
+  await Promise.all(
+    stacks.filter(canOwnProvider).map(async (stack) => {
+      try {
+        providers.set(stack.moduleName, await startProviderServer(binary));
+      } catch (error) {
+        console.log(
+          `  ${stack.configuration}/${stack.name}: no provider process of its own, terraform starts them: ${(error as Error).message}`,
+        );
+      }
+    }),
+  );
+}
+
+/** `TF_REATTACH_PROVIDERS` naming each stack's own provider process by the stack's provider source. */
+function reattachValue(stacks: readonly Stack[], providers: ReadonlyMap<string, ProviderServer>) {
+  const entries = stacks.flatMap((stack) => {
+    const server = providers.get(stack.moduleName);
+    if (server === undefined) return [];
+    // A debug-mode provider names itself registry.terraform.io/hashicorp/aws; the value is what counts.
+    const [value] = Object.values(JSON.parse(server.reattach) as Record<string, unknown>);
+    return [[stackProviderSource(stack.moduleName), value]];
   });
+  return entries.length > 0 ? JSON.stringify(Object.fromEntries(entries)) : undefined;
 }
 
 /** Wraps work so that at most `limit` pieces run at a time. */
@@ -342,10 +536,13 @@ async function main(): Promise<void> {
   const artifacts = loadArtifacts();
   const workDir = mkdtempSync(join(tmpdir(), "efs-apply-"));
   const servers: MotoServer[] = [];
-  // Interrupted: stop the emulators we started before leaving.
+  const providers = new Map<string, ProviderServer>();
+  const stopAll = () =>
+    Promise.all([...servers.map((server) => server.stop()), ...[...providers.values()].map((p) => p.stop())]);
+  // Interrupted: stop the emulators and providers we started before leaving.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      void Promise.all(servers.map((server) => server.stop())).finally(() => process.exit(130));
+      void stopAll().finally(() => process.exit(130));
     });
   }
   try {
@@ -367,6 +564,10 @@ async function main(): Promise<void> {
     );
     if (!teardown)
       record({ check: "teardown: no configuration has preventDestroy off", passed: false, seconds: 0 });
+    await startStackProviders(
+      synthesized.flatMap(({ stacks }) => stacks),
+      providers,
+    );
     // One emulator per configuration: configurations reuse names (vaults, roles) that one account can't hold twice.
     const perConfiguration = await Promise.all(
       synthesized.map(async (entry) => {
@@ -391,7 +592,7 @@ async function main(): Promise<void> {
         // A stack that can't be pointed at the emulator is one failed check, not the end of the run.
         const ready = entry.stacks.filter((stack) => {
           try {
-            prepare(stack, moto, entry === teardown);
+            prepare(stack, moto, entry === teardown, providers.has(stack.moduleName));
             return true;
           } catch (error) {
             record({
@@ -406,35 +607,21 @@ async function main(): Promise<void> {
         return { stacks: ready, tornDown: entry === teardown };
       }),
     );
-    // Most of an apply is the provider polling, not CPU: by default every stack runs at once.
-    const allStacks = perConfiguration.flatMap(({ stacks }) => stacks);
-    const limited = limiter(Number(process.env.APPLY_CONCURRENCY ?? allStacks.length));
-    await Promise.all(
-      perConfiguration.map(async (entry) => {
-        if (!entry.tornDown) {
-          await Promise.all(entry.stacks.map((stack) => limited(() => applyAndReplan(stack, artifacts))));
-          return;
-        }
-        // Each stack is destroyed as soon as it is applied and planned; the state stack, which would
-        // hold the others' state, last.
-        const isState = (stack: Stack) => stack.name === STATE_STACK;
-        const others = entry.stacks.filter((stack) => !isState(stack));
-        const stateStacks = entry.stacks.filter(isState);
-        const statePlanned = Promise.all(
-          stateStacks.map((stack) => limited(() => applyAndReplan(stack, artifacts))),
-        );
-        await Promise.all(
-          others.map(async (stack) => {
-            await limited(() => applyAndReplan(stack, artifacts));
-            await limited(() => destroy(stack));
-          }),
-        );
-        await statePlanned;
-        for (const stack of stateStacks) await limited(() => destroy(stack));
-      }),
-    );
+    // The torn-down configuration first: its destroy makes its chain of commands the longest.
+    const groups = [true, false]
+      .map((tornDown): Group => {
+        const stacks = perConfiguration
+          .filter((entry) => entry.tornDown === tornDown)
+          .flatMap((entry) => entry.stacks);
+        const dir = join(workDir, "combined", tornDown ? "teardown" : "applied");
+        mkdirSync(dir, { recursive: true });
+        return { dir, stacks, teardown: tornDown, reattach: reattachValue(stacks, providers) };
+      })
+      .filter((group) => group.stacks.length > 0);
+    const limited = limiter(Number(process.env.APPLY_CONCURRENCY ?? groups.length));
+    await Promise.all(groups.map((group) => runGroup(group, artifacts, limited)));
   } finally {
-    await Promise.all(servers.map((server) => server.stop()));
+    await stopAll();
     if (!process.env.APPLY_KEEP) rmSync(workDir, { recursive: true, force: true });
     else console.log(`applied copies kept in ${relative(process.cwd(), workDir) || workDir}`);
   }

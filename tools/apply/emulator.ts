@@ -80,12 +80,15 @@ export function servicesOf(stack: StackJson): string[] {
 }
 
 /** Aliases of the stack's `aws` providers (`undefined` for the default one). */
-function providerAliases(stack: StackJson): (string | undefined)[] {
+export function providerAliases(stack: StackJson): (string | undefined)[] {
   const declared = stack.provider?.aws;
   return (Array.isArray(declared) ? declared : [declared ?? {}]).map((provider: StackJson) => provider.alias);
 }
 
-/** The override file: every provider pointed at moto with mock credentials, and a local backend. */
+/**
+ * The override file: every provider pointed at moto with mock credentials. The applied copy is a
+ * child module of the combined configuration, whose root holds the (local) state.
+ */
 export function emulatorOverride(stack: StackJson, endpoint: string): StackJson {
   const endpoints = Object.fromEntries(servicesOf(stack).map((service) => [service, endpoint]));
   const settings = {
@@ -100,7 +103,6 @@ export function emulatorOverride(stack: StackJson, endpoint: string): StackJson 
   };
   return {
     provider: { aws: providerAliases(stack).map((alias) => (alias ? { alias, ...settings } : settings)) },
-    terraform: { backend: { local: { path: "apply.tfstate" } } },
   };
 }
 
