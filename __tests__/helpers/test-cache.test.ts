@@ -126,6 +126,8 @@ describe("planStack through the cache (a stand-in terraform that logs its comman
     );
     chmodSync(join(bin, "terraform"), 0o755);
     process.env.PATH = `${bin}${delimiter}${process.env.PATH}`;
+    // The stand-in needs no provider: none is started for its plans.
+    process.env.EFS_TEST_SHARED_PROVIDER = "off";
     stackDir = mkdtempSync(join(cacheDir, "stack-"));
     writeFileSync(
       join(stackDir, "cdk.tf.json"),
