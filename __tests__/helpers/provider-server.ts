@@ -6,8 +6,10 @@
  * Why: each terraform command normally starts its own provider process, and the 700 MB AWS provider
  * builds the schema of every resource type on its first call: measured 2026-12-06, `show -json` of
  * the examples' combined plan took 4.5 s of CPU with its own provider and 2.4 s attached to a running
- * one (the same JSON, byte for byte); `validate` 6.4 s and 3.5 s. `plan` keeps its own provider
- * processes: it configures them (region, default tags), and one provider holds one configuration.
+ * one (the same JSON, byte for byte); `validate` 6.4 s and 3.5 s. A `plan` never attaches to the
+ * shared provider: it configures providers (region, default tags), and a provider process can be
+ * configured only once. A plan with one provider configuration gets a provider of its own instead
+ * (`offlinePlan` in terraform.ts), and `npm run test:apply` one per stack (tools/apply/cli.ts).
  *
  * The provider runs in its debug mode (`-debug`), which prints the `TF_REATTACH_PROVIDERS` value
  * terraform uses to attach to it instead of starting one. jest's global setup starts it and its
