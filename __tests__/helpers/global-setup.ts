@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findProviderMirror } from "./terraform";
 import {
+  isRunning,
   PROVIDER_REATTACH_ENV,
   ProviderServer,
   providerBinary,
@@ -36,11 +37,7 @@ function removeAbandonedRunDirs(parent: string): void {
   for (const name of readdirSync(parent)) {
     const pid = Number(name.slice(RUN_DIR_PREFIX.length).split("-")[0]);
     if (!name.startsWith(RUN_DIR_PREFIX) || !Number.isInteger(pid)) continue;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      rmSync(join(parent, name), { recursive: true, force: true });
-    }
+    if (!isRunning(pid)) rmSync(join(parent, name), { recursive: true, force: true });
   }
 }
 

@@ -183,6 +183,8 @@ export function resolveReferences<T>(
 
 /** The account every fake ARN of `fakeValueOf` is in. */
 export const TEST_ACCOUNT = "111122223333";
+/** An account that is not ours, for what another account may and may not do. */
+export const OTHER_ACCOUNT = "444455556666";
 /** The Region every fake ARN of `fakeValueOf` is in. */
 export const TEST_REGION = "eu-west-1";
 

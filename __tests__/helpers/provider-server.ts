@@ -122,7 +122,7 @@ function reattachPid(reattach: string): number | undefined {
 }
 
 /** Whether a process with this id exists. */
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -17,13 +17,10 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
   existsSync,
-  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -32,7 +29,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { TerraformJson } from "./synth";
 import { providerBinary, sharedProviderEnv, startProviderServer } from "./provider-server";
-import { cached, hashDirectory, hashOf, TEST_CACHE_DIR, toolchainKey } from "./test-cache";
+import { cached, hashDirectory, hashOf, TEST_CACHE_DIR, toolchainKey, withLock } from "./test-cache";
 
 const run = promisify(execFile);
 
@@ -246,42 +243,7 @@ export interface PlanResult {
  */
 const INIT_LOCK = `${PLUGIN_CACHE_DIR}.init-lock`;
 
-function lockOwnerIsGone(): boolean {
-  try {
-    if (Date.now() - statSync(INIT_LOCK).mtimeMs > 15 * 60_000) return true;
-    process.kill(Number(readFileSync(INIT_LOCK, "utf8")), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
-async function withInitLock<T>(work: () => Promise<T>): Promise<T> {
-  // The lock appears with its pid already in it: written aside, then hard-linked into place.
-  const claim = `${INIT_LOCK}.${process.pid}.${randomUUID()}`;
-  writeFileSync(claim, String(process.pid));
-  try {
-    for (;;) {
-      try {
-        linkSync(claim, INIT_LOCK);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        if (lockOwnerIsGone()) rmSync(INIT_LOCK, { force: true });
-        else await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } finally {
-    rmSync(claim, { force: true });
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(INIT_LOCK, { force: true });
-  }
-}
-
-/** `terraform init` in `dir`, one at a time when a shared plugin cache is filled (see `withInitLock`). */
+/** `terraform init` in `dir`, one at a time when a shared plugin cache is filled (see `INIT_LOCK`). */
 async function terraformInit(
   dir: string,
   cliConfig: { path: string; usesPluginCache: boolean },
@@ -289,7 +251,9 @@ async function terraformInit(
 ): Promise<void> {
   const init = () =>
     terraform(dir, cliConfig.path, ["init", "-input=false", "-no-color", `-backend=${backend}`]);
-  await (cliConfig.usesPluginCache ? withInitLock(init) : init());
+  await (cliConfig.usesPluginCache
+    ? withLock(INIT_LOCK, init, { staleAfterMs: 15 * 60_000, pollMs: 100 })
+    : init());
 }
 
 /** `terraform init` of a stack directory, unless this harness initialized it already (settle plans). */

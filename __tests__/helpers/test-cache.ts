@@ -139,8 +139,9 @@ export function sourceTreeKey(packages: readonly string[]): string {
   return hashOf(...versions, ...files.flatMap((file) => [file, readFileSync(join(PROJECT_ROOT, file))]));
 }
 
-function lockOwnerIsGone(lock: string): boolean {
+function lockOwnerIsGone(lock: string, staleAfterMs: number): boolean {
   try {
+    if (Date.now() - statSync(lock).mtimeMs > staleAfterMs) return true;
     process.kill(Number(readFileSync(lock, "utf8")), 0);
     return false;
   } catch (error) {
@@ -152,9 +153,14 @@ function lockOwnerIsGone(lock: string): boolean {
 
 /**
  * Runs `work` while holding `lock`: a file holding the owner's pid, written aside and hard-linked into
- * place (so it never appears empty), taken over when its owner has died.
+ * place (so it never appears empty), taken over when its owner has died or, with `staleAfterMs`,
+ * when it is older than that (a pid reused by another process). Also terraform's init lock.
  */
-async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+export async function withLock<T>(
+  lock: string,
+  work: () => Promise<T>,
+  { staleAfterMs = Infinity, pollMs = 200 }: { staleAfterMs?: number; pollMs?: number } = {},
+): Promise<T> {
   const claim = `${lock}.${process.pid}.${randomUUID()}`;
   writeFileSync(claim, String(process.pid));
   try {
@@ -164,8 +170,8 @@ async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        if (lockOwnerIsGone(lock)) rmSync(lock, { force: true });
-        else await new Promise((resolve) => setTimeout(resolve, 200));
+        if (lockOwnerIsGone(lock, staleAfterMs)) rmSync(lock, { force: true });
+        else await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     }
   } finally {

@@ -10,6 +10,7 @@ import {
   ANONYMOUS,
   fakeValueOf,
   intentMismatches,
+  OTHER_ACCOUNT,
   resolveReferences,
   TEST_ACCOUNT,
   type IntentRow,
@@ -21,7 +22,6 @@ import { TEST_SUBNETS, TEST_VPC_ID } from "../helpers/app";
 // What the file-system policy and the grants' inline policies decide, evaluated together by an IAM
 // policy simulator (issue #19). Every ARN is the fake one `fakeValueOf` gives the Terraform reference.
 
-const OTHER_ACCOUNT = "444455556666";
 const OTHER_ACCOUNT_ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/partner`;
 const roleArn = (terraformName: string) => `arn:aws:iam::${TEST_ACCOUNT}:role/${terraformName}`;
 

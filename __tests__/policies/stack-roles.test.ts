@@ -4,6 +4,7 @@ import { TEST_STACK_PROPS } from "../helpers/app";
 import {
   fakeValueOf,
   intentMismatches,
+  OTHER_ACCOUNT,
   resolveReferences,
   TEST_ACCOUNT,
   type IntentRow,
@@ -14,7 +15,6 @@ import { configsOf, onlyResource, parsePolicy, resourcesOf, synth } from "../hel
 // The efs-with-backup stack's roles, topic and key, decided: each table says what a role, the alarm
 // topic's policy and its key's policy must allow and refuse (#19).
 
-const OTHER_ACCOUNT = "444455556666";
 const json = synth(
   new EfsWithBackupStack(Testing.app(), "efs-with-backup", {
     ...TEST_STACK_PROPS,
