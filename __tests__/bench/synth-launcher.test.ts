@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
-import { cached, hashDirectory, hashOf } from "../helpers/test-cache";
+import { cached, hashDirectory, hashOf, readTree } from "../helpers/test-cache";
 
 const PROJECT_ROOT = resolve(__dirname, "..", "..");
 const LAUNCHER = join(PROJECT_ROOT, "scripts", "synth.js");
@@ -26,17 +26,6 @@ function run(
   env: NodeJS.ProcessEnv = {},
 ): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env } });
-}
-
-/** Every file under `dir`, by path relative to it, with its content. */
-function readTree(dir: string, prefix = ""): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const relative = join(prefix, entry.name);
-    if (entry.isDirectory()) Object.assign(files, readTree(dir, relative));
-    else files[relative] = readFileSync(join(dir, relative), "utf8");
-  }
-  return files;
 }
 
 /**

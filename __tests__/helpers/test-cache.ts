@@ -71,6 +71,20 @@ export function hashDirectory(dir: string, ignore: readonly string[] = []): stri
   return hashOf(...parts);
 }
 
+/**
+ * Every file below `dir` by path relative to it, with its text: a directory of generated text (a synth
+ * output) as a cacheable JSON value.
+ */
+export function readTree(dir: string, prefix = ""): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const path = join(prefix, entry.name);
+    if (entry.isDirectory()) Object.assign(files, readTree(dir, path));
+    else files[path] = readFileSync(join(dir, path), "utf8");
+  }
+  return files;
+}
+
 /** The file the first `name` on PATH is, links resolved: the command a child process would run. */
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { validateStacks } from "../helpers/terraform";
-import { cached, hashOf, sourceTreeKey } from "../helpers/test-cache";
+import { cached, hashOf, readTree, sourceTreeKey } from "../helpers/test-cache";
 
 // The way out of CDKTF: `cdktf synth --hcl` writes plain Terraform, which must stand on its own.
 // One HCL synth of the real app (main.ts, default settings) for every test below.
@@ -41,17 +41,6 @@ beforeAll(async () => {
     writeFileSync(join(outdir, path), content);
   }
 }, 300_000);
-
-/** Every file below `dir`, by path relative to it (the synth output is text). */
-function readTree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[relative(dir, path)] = readFileSync(path, "utf8");
-  }
-  return files;
-}
 
 test("writes one HCL directory per stack of the app", () => {
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
