@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -209,4 +210,17 @@ describe("pruneTestCache", () => {
     // THEN
     expect([existsSync(kept), existsSync(orphan), existsSync(building)]).toEqual([true, false, true]);
   });
+});
+
+test("sourceTreeKey hashes files only: an untracked link to a directory (a linked node_modules) is skipped", () => {
+  // GIVEN an untracked link to a directory in the checkout, as git lists it
+  const { sourceTreeKey } = load();
+  const link = join(__dirname, "..", "..", `zz-linked-dir-${process.pid}`);
+  symlinkSync(cacheDir, link);
+  try {
+    // WHEN / THEN it is not read as a file
+    expect(sourceTreeKey([])).toMatch(/^[0-9a-f]{64}$/);
+  } finally {
+    rmSync(link, { force: true });
+  }
 });

@@ -143,8 +143,13 @@ export function sourceTreeKey(packages: readonly string[]): string {
   const files = listed
     .toString("utf8")
     .split("\0")
+    // Only files: an untracked link to a directory (a linked node_modules) is listed too.
     .filter(
-      (file) => file !== "" && !/^(__tests__|bench)\//.test(file) && existsSync(join(PROJECT_ROOT, file)),
+      (file) =>
+        file !== "" &&
+        !/^(__tests__|bench)\//.test(file) &&
+        existsSync(join(PROJECT_ROOT, file)) &&
+        statSync(join(PROJECT_ROOT, file)).isFile(),
     )
     .sort();
   const versions = packages.map((name) =>

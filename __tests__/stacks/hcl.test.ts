@@ -30,7 +30,14 @@ beforeAll(async () => {
         {
           cwd: ROOT,
           maxBuffer: 64 * 1024 * 1024,
-          env: { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1", CI: "1" },
+          // The default settings, whatever the caller's STACK_CONFIG: the cache key holds no settings path.
+          env: {
+            ...process.env,
+            STACK_CONFIG: "",
+            CHECKPOINT_DISABLE: "1",
+            DISABLE_VERSION_CHECK: "1",
+            CI: "1",
+          },
         },
       );
       return readTree(fresh);
