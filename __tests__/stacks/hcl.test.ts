@@ -13,8 +13,9 @@ const ROOT = join(__dirname, "..", "..");
 const STACKS = ["state", "efs", "efs-with-backup"] as const;
 const outdir = mkdtempSync(join(tmpdir(), "cdktf-efs-hcl-"));
 
-/** What `cdktf synth --hcl` runs: the app, its settings and modules, cdktf and the provider bindings. */
-const SYNTH_PACKAGES = ["cdktf", "cdktf-cli", "constructs", "@cdktf/provider-aws"];
+/** What `cdktf synth --hcl` runs: the app, its settings and modules, cdktf, the provider bindings, and
+ * the esbuild that scripts/synth.js bundles them with. */
+const SYNTH_PACKAGES = ["cdktf", "cdktf-cli", "constructs", "@cdktf/provider-aws", "esbuild"];
 
 beforeAll(async () => {
   // The CLI's output is a pure function of the repository and those packages: a re-run with none of
